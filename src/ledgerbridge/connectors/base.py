@@ -1,0 +1,67 @@
+"""The one Protocol every connector honours, real or in-memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from ledgerbridge.domain.records import Draft, OrgInfo, Page, Patch, Record, WriteResult
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the API allows, so the engine can plan calls."""
+
+    page_size: int  # largest page the change feed serves
+    batch_size: int  # most records one create/update call takes
+    lookup_batch: int  # most keys one find_many call can send
+    idempotency: bool  # writes accept an idempotency key
+    webhooks: bool
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One authorised account of one system.
+
+    Every method talks in :mod:`ledgerbridge.domain.records` types; API quirks (date formats,
+    lookup shapes, filter escaping, limits) stay inside the connector. Per-record failures are
+    returned as ``WriteResult(ok=False)``; whole-call failures raise a ``LedgerbridgeError``.
+    """
+
+    system: str
+    capabilities: Capabilities
+
+    def describe(self) -> OrgInfo:
+        """The organisation: base currency, modules and fields (custom fields included)."""
+        ...
+
+    def read_changes(
+        self, module: str, since: datetime | None, *, fields: Sequence[str] | None = None
+    ) -> Iterator[Page]:
+        """Records created or modified at or after ``since`` (all records when ``None``).
+
+        Pages come in ascending modification time. Deleted records may appear as tombstones.
+        """
+        ...
+
+    def get_many(self, module: str, ids: Sequence[str]) -> list[Record]:
+        """The records with these ids that exist (missing ids are left out)."""
+        ...
+
+    def find_many(self, module: str, field: str, values: Sequence[str]) -> list[Record]:
+        """Records whose ``field`` equals any of ``values`` (exact match as the API compares).
+
+        The caller normalises keys; the connector splits ``values`` into as few calls as the
+        API allows (``capabilities.lookup_batch`` per call).
+        """
+        ...
+
+    def create_many(self, module: str, drafts: Sequence[Draft]) -> list[WriteResult]:
+        """Create records, one result per draft in input order, batching as the API allows."""
+        ...
+
+    def update_many(self, module: str, patches: Sequence[Patch]) -> list[WriteResult]:
+        """Update records, one result per patch in input order, batching as the API allows."""
+        ...
