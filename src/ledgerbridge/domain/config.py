@@ -1,0 +1,282 @@
+"""Integration and flow configuration, validated at every boundary (YAML, REST, store)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ledgerbridge.domain.records import Side
+
+
+class Direction(enum.StrEnum):
+    CRM_TO_BOOKS = "crm_to_books"
+    BOOKS_TO_CRM = "books_to_crm"
+    BOTH = "both"
+
+    def reads(self, side: Side) -> bool:
+        """Whether changes on ``side`` are read (and carried to the other side)."""
+        if self is Direction.BOTH:
+            return True
+        return (self is Direction.CRM_TO_BOOKS) == (side is Side.CRM)
+
+    def writes(self, side: Side) -> bool:
+        """Whether ``side`` receives writes."""
+        return self.reads(side.other)
+
+    def narrow(self, other: Direction) -> Direction | None:
+        """The direction both allow, or ``None`` when they have nothing in common."""
+        if self is Direction.BOTH:
+            return other
+        if other is Direction.BOTH or other is self:
+            return self
+        return None
+
+
+class ConflictPolicy(enum.StrEnum):
+    CRM_WINS = "crm_wins"
+    BOOKS_WINS = "books_wins"
+    LATEST_WINS = "latest_wins"
+
+
+class DuplicatePolicy(enum.StrEnum):
+    """What to do when an unbound record matches a record on the other side by key."""
+
+    CLONE = "clone"  # create a new record anyway
+    OVERWRITE = "overwrite"  # bind to it and write our values over it
+    SKIP = "skip"  # leave both alone and report it
+
+
+class KeyKind(enum.StrEnum):
+    EMAIL = "email"  # case-folded, trimmed
+    CODE = "code"  # trimmed
+    NAME = "name"  # trimmed, whitespace collapsed, case-folded
+    EXACT = "exact"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RenameTransform(_Model):
+    kind: Literal["rename"] = "rename"
+
+
+class ValueMapTransform(_Model):
+    """Maps CRM values to accounting values (picklists, statuses). Reversed for the way back."""
+
+    kind: Literal["value_map"] = "value_map"
+    map: dict[str, Any]
+    # Used when a value is not in the map; absent means the record fails with a clear reason.
+    default_to_books: Any = None
+    default_to_crm: Any = None
+    has_default_to_books: bool = False
+    has_default_to_crm: bool = False
+
+
+class DefaultTransform(_Model):
+    """Fills the target with ``value`` when the source is empty."""
+
+    kind: Literal["default"] = "default"
+    value: Any
+
+
+class LookupTransform(_Model):
+    """The field holds a reference to a record bound by another flow (e.g. an invoice's account)."""
+
+    kind: Literal["lookup"] = "lookup"
+    flow: str
+    # Where the id sits inside the field value on each side, e.g. ``id`` for Zoho ``{id, name}``,
+    # ``ContactID`` for Xero ``{ContactID}``; empty means the value itself is the id.
+    crm_id_path: str = "id"
+    books_id_path: str = ""
+    # Optional: a field of the referenced record to write instead of its id (e.g. Xero ItemCode).
+    books_key: str | None = None
+
+
+class ComputedTransform(_Model):
+    """A value built from several source fields with a ``{Field}`` template; always one-way."""
+
+    kind: Literal["computed"] = "computed"
+    template: str
+
+
+class ConstantTransform(_Model):
+    """Always writes ``value`` to the target; one-way."""
+
+    kind: Literal["constant"] = "constant"
+    value: Any
+
+
+Transform = Annotated[
+    RenameTransform
+    | ValueMapTransform
+    | DefaultTransform
+    | LookupTransform
+    | ComputedTransform
+    | ConstantTransform,
+    Field(discriminator="kind"),
+]
+
+
+class FieldRule(_Model):
+    """One mapped field: where it lives on each side, which way it flows, how it changes."""
+
+    crm: str | None = None  # dotted path on the CRM record; None for books->crm computed fields
+    books: str | None = None
+    direction: Direction = Direction.BOTH
+    transform: Transform = Field(default_factory=RenameTransform)
+    # Nested list fields (line items, contact persons) carry their own rules.
+    children: tuple[FieldRule, ...] = ()
+    # For children: which child field identifies a child across syncs (else position is used).
+    max_items: int | None = None  # e.g. Xero allows five ContactPersons
+
+    @property
+    def key(self) -> str:
+        return self.crm or f"books:{self.books}"
+
+    @model_validator(mode="after")
+    def _check(self) -> FieldRule:
+        t = self.transform
+        if self.crm is None and self.books is None:
+            raise ValueError("a field rule needs a 'crm' or a 'books' field (or both)")
+        one_way = isinstance(t, ComputedTransform | ConstantTransform)
+        if one_way and self.direction is Direction.BOTH:
+            raise ValueError(
+                f"field {self.crm or self.books}: a {t.kind} field can only flow one way; "
+                "set direction to crm_to_books or books_to_crm"
+            )
+        if self.direction is not Direction.BOOKS_TO_CRM and self.books is None:
+            raise ValueError(f"field {self.crm}: direction {self.direction} needs a 'books' field")
+        if self.direction is not Direction.CRM_TO_BOOKS and self.crm is None:
+            raise ValueError(f"field {self.books}: direction {self.direction} needs a 'crm' field")
+        if isinstance(t, ValueMapTransform) and self.direction is Direction.BOTH:
+            values = list(t.map.values())
+            if len({repr(v) for v in values}) != len(values):
+                raise ValueError(
+                    f"field {self.crm}: the value map sends two CRM values to the same "
+                    "accounting value, so it cannot be reversed; make the field one-way"
+                )
+        return self
+
+
+class MatchKey(_Model):
+    """A pair of fields that identify the same record on both sides."""
+
+    crm: str
+    books: str
+    kind: KeyKind = KeyKind.EXACT
+
+
+class RequiredRule(_Model):
+    """A condition a source record must meet to sync; ``message`` tells a person what to do."""
+
+    side: Side
+    field: str
+    check: Literal["present", "true", "one_of", "bound"] = "present"
+    values: tuple[Any, ...] = ()
+    message: str
+
+
+class WriteBack(_Model):
+    """After a create or update on ``to``, copy a field of the written record back to the source.
+
+    ``source_field`` is a dotted path on the written record, or ``@id`` for its id.
+    """
+
+    to: Side
+    field: str
+    source_field: str
+
+
+class ViewFilter(_Model):
+    """Limits a flow to the records where every ``field`` equals its value (a criteria view)."""
+
+    side: Side
+    equals: dict[str, Any] = Field(default_factory=dict)
+    custom_view_id: str | None = None
+
+
+class FlowConfig(_Model):
+    """One module pair of an integration."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    crm_module: str
+    books_module: str
+    direction: Direction = Direction.BOTH
+    first: Side = Side.CRM
+    match_keys: tuple[MatchKey, ...] = ()
+    duplicate_policy: DuplicatePolicy = DuplicatePolicy.SKIP
+    conflict_policy: ConflictPolicy = ConflictPolicy.LATEST_WINS
+    fields: tuple[FieldRule, ...]
+    required: tuple[RequiredRule, ...] = ()
+    write_back: tuple[WriteBack, ...] = ()
+    views: tuple[ViewFilter, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    propagate_deletes: bool = False
+    enabled: bool = True
+
+    @field_validator("fields")
+    @classmethod
+    def _unique_fields(cls, rules: tuple[FieldRule, ...]) -> tuple[FieldRule, ...]:
+        if not rules:
+            raise ValueError("a flow needs at least one field rule")
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.key in seen:
+                raise ValueError(f"field {rule.key} is mapped twice; keep one rule per field")
+            seen.add(rule.key)
+        return rules
+
+
+class ScheduleConfig(_Model):
+    enabled: bool = False
+    interval_minutes: int | None = Field(default=120, ge=5)
+    times: tuple[str, ...] = ()  # "HH:MM" in ``timezone``
+    timezone: str = "UTC"
+    flows: tuple[str, ...] = ()  # empty = all
+    direction: Direction = Direction.BOTH
+    email_summary: bool = False
+
+
+class IntegrationConfig(_Model):
+    """Config-as-code: what ``integration export`` writes and ``integration import`` reads."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+    recipe: str = "custom"
+    crm_connection: str
+    books_connection: str
+    notify_email: str | None = None
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    flows: tuple[FlowConfig, ...]
+
+    @model_validator(mode="after")
+    def _check_flows(self) -> IntegrationConfig:
+        names = [f.name for f in self.flows]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"flow names must be unique; repeated: {', '.join(sorted(dupes))}")
+        known = set(names)
+        for flow in self.flows:
+            for dep in flow.depends_on:
+                if dep not in known:
+                    raise ValueError(f"flow {flow.name} depends on unknown flow {dep!r}")
+            for rule in _all_rules(flow.fields):
+                t = rule.transform
+                if isinstance(t, LookupTransform) and t.flow not in known:
+                    raise ValueError(
+                        f"flow {flow.name}, field {rule.key}: lookup to unknown flow {t.flow!r}"
+                    )
+        from ledgerbridge.domain.ordering import order_flows
+
+        order_flows(self.flows)  # raises on cycles
+        return self
+
+
+def _all_rules(rules: tuple[FieldRule, ...]) -> list[FieldRule]:
+    out: list[FieldRule] = []
+    for r in rules:
+        out.append(r)
+        out.extend(_all_rules(r.children))
+    return out

@@ -1,0 +1,42 @@
+"""Dependency order of flows: Accounts before Contacts, Products before Invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ledgerbridge.domain.config import FlowConfig
+
+
+def order_flows(flows: Sequence[FlowConfig]) -> list[FlowConfig]:
+    """Flows sorted so each comes after the flows it depends on (stable otherwise)."""
+    by_name = {f.name: f for f in flows}
+    done: list[FlowConfig] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = " -> ".join((*path, name))
+            raise ValueError(f"flows depend on each other in a cycle: {cycle}")
+        state[name] = 1
+        flow = by_name[name]
+        deps = set(flow.depends_on)
+        for rule in flow.fields:
+            t = rule.transform
+            if t.kind == "lookup" and t.flow != name:
+                deps.add(t.flow)
+        for child in (c for r in flow.fields for c in r.children):
+            if child.transform.kind == "lookup":
+                deps.add(child.transform.flow)
+        for dep in sorted(deps):
+            if dep in by_name:
+                visit(dep, (*path, name))
+        state[name] = 2
+        done.append(flow)
+
+    for f in flows:
+        visit(f.name, ())
+    return done
