@@ -1,0 +1,86 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL (to scale out)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from ledgerbridge.store.types import json_dumps
+
+DB_FILE_NAME = "ledgerbridge.db"
+
+# WAL lets readers run while one writer commits; busy_timeout makes a second writer wait for the
+# lock instead of failing at once; NORMAL is durable in WAL mode except for the last commits
+# before a power cut, which a re-run converges from.
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=30000",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The URL of the SQLite database in ``data_dir`` (created when missing)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / DB_FILE_NAME).resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite pragmas on every connection, or a pooled PostgreSQL."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(parsed, json_serializer=json_dumps)
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+    return sa.create_engine(
+        parsed,
+        json_serializer=json_dumps,
+        pool_size=5,
+        max_overflow=10,
+        pool_pre_ping=True,  # survive a restarted server or an idle connection cut by a proxy
+        pool_recycle=1800,
+    )
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+class StatementCounter:
+    """Counts SQL statements sent through ``engine`` while the block runs.
+
+    An executemany counts as one statement, so the count reflects round trips of work rather
+    than rows.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.count = 0
+        self.statements: list[str] = []
+
+    def _on_execute(self, *args: Any) -> None:
+        self.count += 1
+        self.statements.append(str(args[2]))
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._on_execute)

@@ -1,0 +1,169 @@
+"""The schema: every table of the state store in one ``metadata``.
+
+Migrations in ``store/migrations`` must produce exactly this schema; a test compares them.
+Timestamps default to now in Python (not in the server) so both databases behave alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from ledgerbridge.store.types import BigId, JSONDocument, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _created_at() -> sa.Column[datetime]:
+    return sa.Column("created_at", UTCDateTime(), nullable=False, default=utcnow)
+
+
+def _updated_at() -> sa.Column[datetime]:
+    return sa.Column("updated_at", UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+connections = sa.Table(
+    "connections",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(63), nullable=False, unique=True),
+    sa.Column("system", sa.String(32), nullable=False),
+    # Non-secret settings: base URLs, tenant or organization id, data centre.
+    sa.Column("settings", JSONDocument, nullable=False),
+    # A Fernet blob of a JSON object: tokens, client secret.
+    sa.Column("secrets", sa.LargeBinary(), nullable=False),
+    # Bumped on every secret update; writers compare-and-swap on it.
+    sa.Column("secrets_version", sa.Integer(), nullable=False),
+    _created_at(),
+    _updated_at(),
+)
+
+integrations = sa.Table(
+    "integrations",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(63), nullable=False, unique=True),
+    sa.Column("recipe", sa.String(63), nullable=False),
+    sa.Column("crm_connection_id", sa.Integer(), sa.ForeignKey("connections.id"), nullable=False),
+    sa.Column("books_connection_id", sa.Integer(), sa.ForeignKey("connections.id"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("notify_email", sa.String(320), nullable=True),
+    sa.Column("schedule", JSONDocument, nullable=False),
+    sa.Column("settings", JSONDocument, nullable=False),
+    sa.Column("button_secret_encrypted", sa.LargeBinary(), nullable=True),
+    _created_at(),
+    _updated_at(),
+)
+
+flows = sa.Table(
+    "flows",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "integration_id",
+        sa.Integer(),
+        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(63), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    # A FlowConfig dump, validated again whenever it is read.
+    sa.Column("config", JSONDocument, nullable=False),
+    sa.UniqueConstraint("integration_id", "name"),
+)
+
+bindings = sa.Table(
+    "bindings",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column(
+        "integration_id",
+        sa.Integer(),
+        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("flow", sa.String(63), nullable=False),
+    sa.Column("crm_id", sa.String(255), nullable=False),
+    sa.Column("books_id", sa.String(255), nullable=False),
+    sa.Column("base", JSONDocument, nullable=False),
+    sa.Column("crm_hash", sa.String(128), nullable=False),
+    sa.Column("books_hash", sa.String(128), nullable=False),
+    sa.Column("crm_modified_at", UTCDateTime(), nullable=True),
+    sa.Column("books_modified_at", UTCDateTime(), nullable=True),
+    sa.Column("extra", JSONDocument, nullable=False),
+    _created_at(),
+    _updated_at(),
+    # One binding per integration, flow, side and external id; these also serve every lookup
+    # by id, so finding bindings costs the same whatever the table size.
+    sa.UniqueConstraint("integration_id", "flow", "crm_id"),
+    sa.UniqueConstraint("integration_id", "flow", "books_id"),
+    # Keyset pagination through one flow's bindings.
+    sa.Index(None, "integration_id", "flow", "id"),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column(
+        "integration_id",
+        sa.Integer(),
+        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("flow", sa.String(63), primary_key=True),
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("position", UTCDateTime(), nullable=True),
+    _updated_at(),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "integration_id",
+        sa.Integer(),
+        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("dry_run", sa.Boolean(), nullable=False),
+    sa.Column("request", JSONDocument, nullable=False),
+    sa.Column("counts", JSONDocument, nullable=False),
+    sa.Column("error", sa.Text(), nullable=True),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.Column("heartbeat_at", UTCDateTime(), nullable=True),
+    sa.Index(None, "integration_id", "started_at"),
+)
+
+run_items = sa.Table(
+    "run_items",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("run_id", sa.Integer(), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("flow", sa.String(63), nullable=False),
+    sa.Column("side", sa.String(8), nullable=False),
+    sa.Column("record_id", sa.String(255), nullable=False),
+    sa.Column("partner_id", sa.String(255), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("label", sa.Text(), nullable=False),
+    sa.Column("detail", JSONDocument, nullable=False),
+    _created_at(),
+    sa.Index(None, "run_id", "outcome"),
+)
