@@ -35,7 +35,7 @@ def route_template(app: ASGIApp, scope: Scope) -> str:
     routes = getattr(app, "routes", None) or getattr(getattr(app, "router", None), "routes", [])
     partial: str | None = None
     for route in routes:
-        match, _child = route.match(scope)
+        match, _child = route.matches(scope)
         path = getattr(route, "path", None)
         if match == Match.FULL and isinstance(path, str):
             return path
@@ -89,6 +89,9 @@ class _InstrumentMiddleware:
 
         try:
             await self._faulted(scope, receive, recording_send)
+        except ConnectionDroppedError:
+            status = DROPPED_STATUS
+            raise
         finally:
             self.ledger.record(self.system, str(scope["method"]), template, status)
 

@@ -134,6 +134,11 @@ class RateLimiter:
             self._active[key] += 1
             return LimitDecision(True, None, None, minute, day, app)
 
+    def active(self, key: str) -> int:
+        """Calls under way for ``key``."""
+        with self._lock:
+            return self._active.get(key, 0)
+
     def release(self, key: str) -> None:
         with self._lock:
             if self._active.get(key, 0) > 0:
