@@ -177,6 +177,8 @@ class RequiredRule(_Model):
     check: Literal["present", "true", "one_of", "bound"] = "present"
     values: tuple[Any, ...] = ()
     message: str
+    # True: a record that fails the rule is out of scope (skipped, with the message), not failed.
+    skip: bool = False
 
 
 class WriteBack(_Model):

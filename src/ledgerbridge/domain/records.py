@@ -54,6 +54,11 @@ class Record:
     def get(self, name: str, default: FieldValue = None) -> FieldValue:
         return self.fields.get(name, default)
 
+    @property
+    def data(self) -> dict[str, FieldValue]:
+        """The fields with the record's ``id`` among them, as field maps and keys see it."""
+        return {**self.fields, "id": self.id}
+
 
 @dataclass(frozen=True, slots=True)
 class Draft:

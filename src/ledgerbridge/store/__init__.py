@@ -15,6 +15,7 @@ from ledgerbridge.store.cursors import CursorRepository
 from ledgerbridge.store.db import StatementCounter, make_engine, sqlite_url
 from ledgerbridge.store.integrations import IntegrationRepository, IntegrationRow, IntegrationState
 from ledgerbridge.store.migrate import upgrade
+from ledgerbridge.store.pending import PendingRepository
 from ledgerbridge.store.runs import RunRepository
 
 
@@ -28,6 +29,7 @@ class Store:
         self.bindings = BindingRepository(engine)
         self.cursors = CursorRepository(engine)
         self.runs = RunRepository(engine)
+        self.pending = PendingRepository(engine)
 
     @classmethod
     def open(cls, url: str, secrets: SecretBox, *, migrate: bool = True) -> Store:

@@ -1,0 +1,407 @@
+"""The sync planner: a pure function from (changes, bindings, rules) to actions.
+
+It covers steps 2 to 4 of the sync: resolve each changed record (bound? matched by key?),
+validate it against the flow's required-field rules, map it and diff it against the binding's
+base snapshot. The engine executes the actions; a dry run prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerbridge.domain.bindings import Binding
+from ledgerbridge.domain.config import DuplicatePolicy, FlowConfig
+from ledgerbridge.domain.keys import normalise_key
+from ledgerbridge.domain.lookups import LookupTable, MissingLookup
+from ledgerbridge.domain.mapping import FlowMap, MappingError, Rendered
+from ledgerbridge.domain.merge import Conflict, merge, winner
+from ledgerbridge.domain.paths import get_path, set_path
+from ledgerbridge.domain.records import Record, Side
+from ledgerbridge.domain.rules import check_required, in_view
+from ledgerbridge.domain.values import canon, value_hash
+
+SIDE_LABEL = {Side.CRM: "CRM", Side.BOOKS: "accounting"}
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    """Create the partner of an unbound record on ``side.other``."""
+
+    side: Side  # where the source record was read
+    source: Record
+    fields: dict[str, Any]  # in the target's terms
+    base: dict[str, Any]
+    source_hash: str
+    label: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """Bring a pair in line: patches for either side, a new base, conflicts if any.
+
+    With ``binding`` set the pair is bound already; otherwise it is a new link found by key.
+    Empty patches mean only the binding's hashes need refreshing.
+    """
+
+    side: Side
+    crm: Record
+    books: Record
+    crm_patch: dict[str, Any]
+    books_patch: dict[str, Any]
+    base: dict[str, Any]
+    label: str
+    binding: Binding | None = None
+    conflicts: tuple[Conflict, ...] = ()
+    warnings: tuple[str, ...] = ()
+    matched_by: str | None = None  # the match key that linked a new pair
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.crm_patch or self.books_patch)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    side: Side
+    record: Record
+    reason: str
+    label: str = ""
+    partner_id: str | None = None
+    report: bool = True  # False for echoes and out-of-view records: nothing to tell anyone
+    echo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fail:
+    side: Side
+    record: Record
+    reason: str
+    label: str = ""
+    partner_id: str | None = None
+    # A dependency that is not bound yet: the engine may sync it first and plan again.
+    missing: MissingLookup | None = None
+
+
+Action = Create | Update | Skip | Fail
+
+
+@dataclass(slots=True)
+class PageInput:
+    """Everything the planner needs for one page of changes read on ``side``."""
+
+    side: Side
+    records: Sequence[Record]
+    bindings: Mapping[str, Binding]  # by id on ``side``
+    partners: Mapping[str, Record] = field(default_factory=dict)  # other side, by id
+    # (match-key index, normalised key) -> records on the other side with that key
+    candidates: Mapping[tuple[int, str], Sequence[Record]] = field(default_factory=dict)
+    lookups: LookupTable = field(default_factory=LookupTable)
+    # other-side ids that are bound already or were claimed earlier in this run
+    claimed: set[str] = field(default_factory=set)
+    # ids on ``side`` handled earlier in this run (by the other side's pass)
+    done: set[str] = field(default_factory=set)
+
+
+def record_hash(fmap: FlowMap, side: Side, record: Record) -> str:
+    return value_hash(fmap.project(side, record.fields))
+
+
+def label_of(flow: FlowConfig, side: Side, record: Record) -> str:
+    """A human name for a record: its first match key or first mapped field."""
+    paths = [k.crm if side is Side.CRM else k.books for k in flow.match_keys]
+    paths = [p for p in paths if p != "id"]
+    paths += [p for r in flow.fields if (p := (r.crm if side is Side.CRM else r.books))]
+    for path in paths:
+        value = get_path(record.data, path)
+        if isinstance(value, str | int | float) and str(value).strip():
+            return str(value).strip()
+    return record.id
+
+
+def match_values(flow: FlowConfig, side: Side, record: Record) -> list[tuple[int, str, str]]:
+    """(key index, other side's field, normalised key) for each match key the record has."""
+    out: list[tuple[int, str, str]] = []
+    for i, mk in enumerate(flow.match_keys):
+        mine, theirs = (mk.crm, mk.books) if side is Side.CRM else (mk.books, mk.crm)
+        key = normalise_key(mk.kind, get_path(record.data, mine))
+        if key is not None:
+            out.append((i, theirs, key))
+    return out
+
+
+def plan_page(fmap: FlowMap, page: PageInput) -> list[Action]:
+    """The actions for one page of changes read on ``page.side``."""
+    planner = _Planner(fmap, page)
+    return [planner.plan(r) for r in page.records]
+
+
+class _Planner:
+    def __init__(self, fmap: FlowMap, page: PageInput) -> None:
+        self.fmap = fmap
+        self.flow = fmap.flow
+        self.page = page
+        self.side = page.side
+        self.other = page.side.other
+        # Claims made inside this page, so two records never link to the same partner.
+        self.claimed = set(page.claimed)
+
+    def plan(self, record: Record) -> Action:
+        side, flow = self.side, self.flow
+        label = label_of(flow, side, record)
+        binding = self.page.bindings.get(record.id)
+        if record.id in self.page.done:
+            return Skip(side, record, "handled earlier in this run", label, report=False, echo=True)
+        if record.deleted:
+            if binding is None:
+                return Skip(side, record, "deleted before it was synced", label, report=False)
+            return Skip(
+                side,
+                record,
+                f"deleted in the {SIDE_LABEL[side]} system; its partner is kept because "
+                f"flow {flow.name} does not carry deletions across",
+                label,
+                partner_id=binding.id_on(self.other),
+            )
+        if not in_view(flow.views, side, record.data):
+            return Skip(side, record, "outside the flow's view", label, report=False)
+        if binding is not None:
+            return self._bound(record, binding, label)
+        return self._unbound(record, label)
+
+    # -- bound records ---------------------------------------------------------------------
+
+    def _bound(self, record: Record, binding: Binding, label: str) -> Action:
+        side, other = self.side, self.other
+        partner_id = binding.id_on(other)
+        # Echo check: the mapped values are exactly what we last wrote or saw on this side.
+        if record_hash(self.fmap, side, record) == binding.hash_on(side):
+            return Skip(side, record, "no mapped field changed", label, partner_id, False, True)
+        partner = self.page.partners.get(partner_id)
+        if partner is None or partner.deleted:
+            return Skip(
+                side,
+                record,
+                f"its {SIDE_LABEL[other]} partner {partner_id} was deleted; it is not "
+                "recreated (re-link it or remove the binding)",
+                label,
+                partner_id,
+            )
+        failures, skips = check_required(self.flow, side, record.data)
+        if failures:
+            return Fail(side, record, "; ".join(failures), label, partner_id)
+        if skips:
+            return Skip(side, record, "; ".join(skips), label, partner_id)
+        crm, books = (record, partner) if side is Side.CRM else (partner, record)
+        crm_changed = side is Side.CRM or record_hash(self.fmap, Side.CRM, crm) != binding.crm_hash
+        books_changed = (
+            side is Side.BOOKS or record_hash(self.fmap, Side.BOOKS, books) != binding.books_hash
+        )
+        return self._merge(crm, books, dict(binding.base), crm_changed, books_changed, label,
+                           binding=binding)
+
+    def _merge(
+        self,
+        crm: Record,
+        books: Record,
+        base: dict[str, Any],
+        crm_changed: bool,
+        books_changed: bool,
+        label: str,
+        *,
+        binding: Binding | None = None,
+        matched_by: str | None = None,
+    ) -> Action:
+        fmap, lookups, side = self.fmap, self.page.lookups, self.side
+        source = crm if side is Side.CRM else books
+        partner_id = books.id if side is Side.CRM else crm.id
+        try:
+            crm_values = self._changed_values(Side.CRM, crm, base) if crm_changed else {}
+            books_values = self._changed_values(Side.BOOKS, books, base) if books_changed else {}
+        except MappingError as exc:
+            return Fail(side, source, str(exc), label, partner_id)
+        except MissingLookup as exc:
+            return self._missing(source, exc, label, partner_id)
+        policy_side = winner(self.flow.conflict_policy, crm, books, self.flow.first)
+        result = merge(
+            base,
+            crm_values,
+            books_values,
+            keys=fmap.keys,
+            receives_crm=set(fmap.receiving_keys(Side.CRM)),
+            receives_books=set(fmap.receiving_keys(Side.BOOKS)),
+            on_conflict=policy_side,
+        )
+        try:
+            to_crm = fmap.render(Side.CRM, result.base, result.to_crm, lookups)
+            to_books = fmap.render(Side.BOOKS, result.base, result.to_books, lookups)
+        except MappingError as exc:
+            return Fail(side, source, str(exc), label, partner_id)
+        except MissingLookup as exc:
+            return self._missing(source, exc, label, partner_id)
+        return Update(
+            side=side,
+            crm=crm,
+            books=books,
+            crm_patch=to_crm.fields,
+            books_patch=to_books.fields,
+            base=result.base,
+            label=label,
+            binding=binding,
+            conflicts=result.conflicts,
+            warnings=to_crm.warnings + to_books.warnings,
+            matched_by=matched_by,
+        )
+
+    def _changed_values(self, side: Side, record: Record, base: Mapping[str, Any]) -> dict[str, Any]:
+        values, errors = self.fmap.read(side, record.data, self.page.lookups, base)
+        if errors:
+            raise MappingError("; ".join(errors))
+        return {k: v for k, v in values.items() if v != base.get(k)}
+
+    def _missing(self, record: Record, exc: MissingLookup, label: str,
+                 partner_id: str | None = None) -> Fail:
+        where = SIDE_LABEL[exc.side]
+        return Fail(
+            self.side,
+            record,
+            f"it refers to {where} record {exc.record_id} of flow {exc.flow}, which is not "
+            f"synced yet; sync that record first (it is tried automatically) or fix its errors",
+            label,
+            partner_id,
+            missing=exc,
+        )
+
+    # -- unbound records -------------------------------------------------------------------
+
+    def _unbound(self, record: Record, label: str) -> Action:
+        side, other, flow = self.side, self.other, self.flow
+        failures, skips = check_required(flow, side, record.data)
+        if failures:
+            return Fail(side, record, "; ".join(failures), label)
+        if skips:
+            return Skip(side, record, "; ".join(skips), label)
+        partner, key_field, problem = self._match(record)
+        if problem:
+            return Fail(side, record, problem, label)
+        if partner is not None:
+            policy = flow.duplicate_policy
+            if policy is DuplicatePolicy.SKIP:
+                return Skip(
+                    side,
+                    record,
+                    f"matches {SIDE_LABEL[other]} record {partner.id} by {key_field}; the "
+                    "duplicate policy is 'skip', so neither is changed (choose 'overwrite' to "
+                    "link them or 'clone' to create another)",
+                    label,
+                    partner.id,
+                )
+            if policy is DuplicatePolicy.OVERWRITE:
+                self.claimed.add(partner.id)
+                return self._link_overwrite(record, partner, label, key_field or "")
+        return self._create(record, label)
+
+    def _match(self, record: Record) -> tuple[Record | None, str | None, str | None]:
+        for index, their_field, key in match_values(self.flow, self.side, record):
+            found = [
+                c
+                for c in self.page.candidates.get((index, key), ())
+                if c.id not in self.claimed and not c.deleted
+            ]
+            if len(found) == 1:
+                return found[0], their_field, None
+            if len(found) > 1:
+                ids = ", ".join(sorted(c.id for c in found)[:5])
+                return (
+                    None,
+                    their_field,
+                    f"{len(found)} {SIDE_LABEL[self.other]} records share its {their_field} "
+                    f"({ids}); merge them or give them distinct values, then sync again",
+                )
+        return None, None, None
+
+    def _link_overwrite(self, record: Record, partner: Record, label: str, key: str) -> Action:
+        # Our values go over the existing partner: everything this side sends is a change.
+        crm, books = (record, partner) if self.side is Side.CRM else (partner, record)
+        base: dict[str, Any] = {}
+        try:
+            other_values, errors = self.fmap.read(self.other, partner.data, self.page.lookups)
+        except MissingLookup:
+            other_values, errors = {}, []
+        if not errors:
+            base = dict(other_values)
+        return self._merge(
+            crm,
+            books,
+            base,
+            self.side is Side.CRM,
+            self.side is Side.BOOKS,
+            label,
+            matched_by=key,
+        )
+
+    def _create(self, record: Record, label: str) -> Action:
+        side, other, fmap = self.side, self.other, self.fmap
+        try:
+            values, errors = fmap.read(side, record.data, self.page.lookups)
+            if errors:
+                return Fail(side, record, "; ".join(errors), label)
+            rendered: Rendered = fmap.render(other, values, fmap.receiving_keys(other),
+                                             self.page.lookups)
+        except MappingError as exc:
+            return Fail(side, record, str(exc), label)
+        except MissingLookup as exc:
+            return self._missing(record, exc, label)
+        return Create(
+            side=side,
+            source=record,
+            fields=rendered.fields,
+            base=values,
+            source_hash=record_hash(fmap, side, record),
+            label=label,
+            warnings=rendered.warnings,
+        )
+
+
+def apply_patch(fields: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's fields after ``patch`` (nested paths merged, lists replaced whole)."""
+    out: dict[str, Any] = {k: v for k, v in fields.items()}
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            merged = dict(out[key])
+            for sub, sub_value in _flatten(value):
+                set_path(merged, sub, sub_value)
+            out[key] = merged
+        else:
+            out[key] = value
+    return out
+
+
+def _flatten(value: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for k, v in value.items():
+        path = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.extend(_flatten(v, path + "."))
+        else:
+            out.append((path, v))
+    return out
+
+
+def link_pair(
+    fmap: FlowMap, crm: Record, books: Record, lookups: LookupTable, first: Side
+) -> tuple[dict[str, Any], str, str]:
+    """Base and hashes for a pair bound by an initial match, without writing to either side.
+
+    The base is what the ``first`` side holds, so later changes on either side carry over
+    while the differences found at match time stay until someone edits them.
+    """
+    source = crm if first is Side.CRM else books
+    try:
+        values, errors = fmap.read(first, source.data, lookups)
+    except MissingLookup:
+        values, errors = {}, ["lookup"]
+    base = {} if errors else {k: canon(v) for k, v in values.items()}
+    return base, record_hash(fmap, Side.CRM, crm), record_hash(fmap, Side.BOOKS, books)

@@ -1,0 +1,499 @@
+"""One page of changes through steps 2 to 5: gather context, plan, write, bind."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ledgerbridge.domain.bindings import Binding
+from ledgerbridge.domain.config import FlowConfig, LookupTransform
+from ledgerbridge.domain.keys import normalise_key
+from ledgerbridge.domain.lookups import LookupNeed, LookupTable
+from ledgerbridge.domain.mapping import FlowMap
+from ledgerbridge.domain.paths import get_path
+from ledgerbridge.domain.planner import (
+    Action,
+    Create,
+    Fail,
+    PageInput,
+    Skip,
+    Update,
+    apply_patch,
+    match_values,
+    plan_page,
+    record_hash,
+)
+from ledgerbridge.domain.records import Draft, Patch, Record, Side, WriteResult
+from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem
+from ledgerbridge.domain.values import canon, value_hash
+from ledgerbridge.engine.model import FieldChange, PlannedChange, Systems
+from ledgerbridge.store import Store
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), max(size, 1)):
+        yield items[i : i + size]
+
+
+@dataclass(slots=True)
+class FlowState:
+    """What one flow's run has seen so far (shared by its two passes)."""
+
+    done: dict[Side, set[str]] = field(default_factory=lambda: {Side.CRM: set(), Side.BOOKS: set()})
+    claimed: dict[Side, set[str]] = field(
+        default_factory=lambda: {Side.CRM: set(), Side.BOOKS: set()}
+    )
+
+
+@dataclass(slots=True)
+class PageOutcome:
+    items: list[RunItem] = field(default_factory=list)
+    planned: list[PlannedChange] = field(default_factory=list)
+    failed_ids: list[str] = field(default_factory=list)
+    ok_ids: list[str] = field(default_factory=list)
+
+
+class PageProcessor:
+    """Runs pages of one flow of one integration through plan and write."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        systems: Systems,
+        integration_id: int,
+        flow: FlowConfig,
+        fmap: FlowMap,
+        flows: dict[str, FlowConfig],
+        counts: RunCounts,
+        dry_run: bool,
+        key_fields: dict[str, set[str]],
+        sync_dependency: Callable[[str, Side, str], bool] | None = None,
+        run_key: str = "",
+    ) -> None:
+        self.store = store
+        self.systems = systems
+        self.iid = integration_id
+        self.flow = flow
+        self.fmap = fmap
+        self.flows = flows
+        self.counts = counts
+        self.dry_run = dry_run
+        self.key_fields = key_fields
+        self.sync_dependency = sync_dependency
+        self.run_key = run_key
+        self.state = FlowState()
+
+    def module(self, side: Side) -> str:
+        return self.flow.crm_module if side is Side.CRM else self.flow.books_module
+
+    # -- step 2: context -------------------------------------------------------------------
+
+    def _context(self, side: Side, records: Sequence[Record]) -> PageInput:
+        other = side.other
+        ids = [r.id for r in records]
+        bindings = self.store.bindings.get_many(self.iid, self.flow.name, side, ids)
+        # Partners of bound records that changed (echoes need no partner).
+        partner_ids = [
+            b.id_on(other)
+            for r in records
+            if (b := bindings.get(r.id)) is not None
+            and not r.deleted
+            and record_hash(self.fmap, side, r) != b.hash_on(side)
+        ]
+        partners: dict[str, Record] = {}
+        if partner_ids:
+            conn = self.systems.on(other)
+            for rec in conn.get_many(self.module(other), partner_ids):
+                partners[rec.id] = rec
+        candidates, claimed = self._candidates(side, [r for r in records if r.id not in bindings
+                                                      and not r.deleted])
+        lookups = self._lookups(side, records, partners.values())
+        return PageInput(
+            side=side,
+            records=records,
+            bindings=bindings,
+            partners=partners,
+            candidates=candidates,
+            lookups=lookups,
+            claimed=claimed | self.state.claimed[other],
+            done=self.state.done[side],
+        )
+
+    def _candidates(
+        self, side: Side, unbound: Sequence[Record]
+    ) -> tuple[dict[tuple[int, str], list[Record]], set[str]]:
+        if not unbound or not self.flow.match_keys:
+            return {}, set()
+        other = side.other
+        wanted: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for r in unbound:
+            for index, their_field, _key in match_values(self.flow, side, r):
+                mk = self.flow.match_keys[index]
+                raw = get_path(r.data, mk.crm if side is Side.CRM else mk.books)
+                wanted[(index, their_field)].add(str(raw).strip())
+        conn = self.systems.on(other)
+        found: dict[str, Record] = {}
+        out: dict[tuple[int, str], list[Record]] = defaultdict(list)
+        for (index, their_field), values in wanted.items():
+            mk = self.flow.match_keys[index]
+            for rec in conn.find_many(self.module(other), their_field, sorted(values)):
+                found[rec.id] = rec
+                key = normalise_key(mk.kind, get_path(rec.fields, their_field))
+                if key is not None:
+                    out[(index, key)].append(rec)
+        bound = self.store.bindings.get_many(self.iid, self.flow.name, other, list(found))
+        return dict(out), set(bound)
+
+    def _lookups(
+        self, side: Side, records: Iterable[Record], partners: Iterable[Record]
+    ) -> LookupTable:
+        needs: set[LookupNeed] = set()
+        for r in records:
+            if not r.deleted:
+                needs.update(self.fmap.needs(side, r.data))
+        for p in partners:
+            needs.update(self.fmap.needs(side.other, p.data))
+        table = LookupTable()
+        grouped: dict[tuple[str, Side], list[str]] = defaultdict(list)
+        for need in needs:
+            grouped[(need.flow, need.side)].append(need.record_id)
+        for (flow, need_side), ids in grouped.items():
+            for b in self.store.bindings.get_many(self.iid, flow, need_side, ids).values():
+                table.add(flow, b.crm_id, b.books_id, b.extra)
+        return table
+
+    # -- steps 3-5 ---------------------------------------------------------------------------
+
+    def process(self, side: Side, records: Sequence[Record], *, retry_missing: bool = True
+                ) -> PageOutcome:
+        outcome = PageOutcome()
+        if not records:
+            return outcome
+        page = self._context(side, records)
+        actions = plan_page(self.fmap, page)
+        if retry_missing and self.sync_dependency is not None and not self.dry_run:
+            actions = self._resolve_dependencies(side, records, actions)
+        creates = [a for a in actions if isinstance(a, Create)]
+        updates = [a for a in actions if isinstance(a, Update)]
+        for a in actions:
+            if isinstance(a, Skip):
+                self._skip(a, outcome)
+            elif isinstance(a, Fail):
+                self._fail(a.side, a.record.id, a.reason, a.label, a.partner_id, outcome)
+        if self.dry_run:
+            self._plan_only(creates, updates, outcome)
+        else:
+            self._create(side, creates, outcome)
+            self._update(side, updates, outcome)
+        self.state.done[side].update(r.id for r in records)
+        return outcome
+
+    def _resolve_dependencies(
+        self, side: Side, records: Sequence[Record], actions: list[Action]
+    ) -> list[Action]:
+        """Sync unbound dependencies first (an invoice's account), then plan those again."""
+        missing = [a for a in actions if isinstance(a, Fail) and a.missing is not None]
+        if not missing or self.sync_dependency is None:
+            return actions
+        synced = False
+        for a in missing:
+            m = a.missing
+            assert m is not None
+            if m.flow in self.flows and m.flow != self.flow.name:
+                synced = self.sync_dependency(m.flow, m.side, m.record_id) or synced
+        if not synced:
+            return actions
+        again = {a.record.id for a in missing}
+        replanned = self.process_plan(side, [r for r in records if r.id in again])
+        by_id = {self._action_id(a): a for a in replanned}
+        return [by_id.get(self._action_id(a), a) if self._action_id(a) in again else a
+                for a in actions]
+
+    def process_plan(self, side: Side, records: Sequence[Record]) -> list[Action]:
+        return plan_page(self.fmap, self._context(side, records))
+
+    @staticmethod
+    def _action_id(a: Action) -> str:
+        if isinstance(a, Create):
+            return a.source.id
+        if isinstance(a, Update):
+            return (a.crm if a.side is Side.CRM else a.books).id
+        return a.record.id
+
+    # -- outcomes ----------------------------------------------------------------------------
+
+    def _skip(self, a: Skip, outcome: PageOutcome) -> None:
+        if a.echo:
+            self.counts.add(self.flow.name, a.side, Outcome.UNCHANGED)
+            return
+        if not a.report:
+            # Out of the flow's scope (view, deleted before syncing): nothing to tell anyone.
+            return
+        self.counts.add(self.flow.name, a.side, Outcome.SKIPPED)
+        outcome.items.append(
+            RunItem(self.flow.name, a.side, a.record.id, Outcome.SKIPPED, a.reason,
+                    a.partner_id, a.label)
+        )
+
+    def _fail(self, side: Side, record_id: str, reason: str, label: str,
+              partner_id: str | None, outcome: PageOutcome,
+              detail: dict[str, Any] | None = None) -> None:
+        self.counts.add(self.flow.name, side, Outcome.FAILED)
+        outcome.items.append(
+            RunItem(self.flow.name, side, record_id, Outcome.FAILED, reason, partner_id, label,
+                    detail or {})
+        )
+        outcome.failed_ids.append(record_id)
+
+    # -- dry run -----------------------------------------------------------------------------
+
+    def _plan_only(self, creates: list[Create], updates: list[Update], outcome: PageOutcome) -> None:
+        for c in creates:
+            target = c.side.other
+            outcome.planned.append(PlannedChange(
+                self.flow.name, "create", target, None, c.side, c.source.id, c.label,
+                tuple(FieldChange(k, None, v) for k, v in _flat(c.fields)),
+            ))
+            self.counts.add(self.flow.name, c.side, Outcome.CREATED)
+            self.state.claimed[target].add(c.source.id)
+        for u in updates:
+            for target, patch, rec in ((Side.CRM, u.crm_patch, u.crm), (Side.BOOKS, u.books_patch,
+                                                                       u.books)):
+                if patch:
+                    outcome.planned.append(PlannedChange(
+                        self.flow.name, "link" if u.binding is None else "update", target, rec.id,
+                        u.side, (u.crm if u.side is Side.CRM else u.books).id, u.label,
+                        tuple(FieldChange(k, get_path(rec.fields, k), v) for k, v in _flat(patch)),
+                    ))
+            self.state.done[u.side.other].add((u.books if u.side is Side.CRM else u.crm).id)
+            kind = Outcome.LINKED if u.binding is None else (
+                Outcome.UPDATED if u.writes else Outcome.UNCHANGED)
+            self.counts.add(self.flow.name, u.side, kind)
+            if u.conflicts:
+                outcome.items.append(self._conflict_item(u))
+
+    # -- step 5: writes ----------------------------------------------------------------------
+
+    def _idempotency_key(self, side: Side, source: Record, fingerprint: str) -> str:
+        return f"lb-{self.iid}-{self.flow.name}-{side.value}-{source.id}-{fingerprint}"[:128]
+
+    def _create(self, side: Side, creates: list[Create], outcome: PageOutcome) -> None:
+        if not creates:
+            return
+        target = side.other
+        conn = self.systems.on(target)
+        for batch in _chunks(creates, conn.capabilities.batch_size):
+            drafts = [
+                Draft(ref=c.source.id, fields=c.fields,
+                      idempotency_key=self._idempotency_key(side, c.source, c.source_hash))
+                for c in batch
+            ]
+            results = conn.create_many(self.module(target), drafts)
+            bindings: list[Binding] = []
+            made: list[tuple[Create, WriteResult]] = []
+            for c, res in zip(batch, results, strict=True):
+                if not res.ok or res.id is None:
+                    err = res.error
+                    reason = err.message if err else "refused without a reason"
+                    self._fail(side, c.source.id, self._server_reason(target, reason), c.label,
+                               err.duplicate_id if err else None, outcome,
+                               {"code": err.code if err else "other",
+                                "field": err.field if err else None})
+                    continue
+                stored = res.record.fields if res.record is not None else c.fields
+                target_hash = value_hash(self.fmap.project(target, stored))
+                crm_id, books_id = (c.source.id, res.id) if side is Side.CRM else (res.id,
+                                                                                   c.source.id)
+                bindings.append(Binding(
+                    crm_id=crm_id, books_id=books_id, base=c.base,
+                    crm_hash=c.source_hash if side is Side.CRM else target_hash,
+                    books_hash=target_hash if side is Side.CRM else c.source_hash,
+                    crm_modified_at=c.source.modified_at if side is Side.CRM else _mod(res),
+                    books_modified_at=_mod(res) if side is Side.CRM else c.source.modified_at,
+                    extra=self._extra(stored if side is Side.CRM else c.source.fields),
+                ))
+                made.append((c, res))
+            # Committed right after the remote create: a crash from here on never leaves a
+            # created record unbound, so a re-run cannot create it twice.
+            if bindings:
+                self.store.bindings.insert_many(self.iid, self.flow.name, bindings)
+            for c, res in made:
+                assert res.id is not None
+                self.state.done[target].add(res.id)
+                self.state.claimed[target].add(res.id)
+                self.counts.add(self.flow.name, side, Outcome.CREATED)
+                outcome.ok_ids.append(c.source.id)
+                if c.warnings:
+                    outcome.items.append(RunItem(self.flow.name, side, c.source.id,
+                                                 Outcome.CREATED, "; ".join(c.warnings), res.id,
+                                                 c.label))
+            self._write_back(side, made, outcome)
+
+    def _write_back(self, side: Side, made: list[tuple[Create, WriteResult]],
+                    outcome: PageOutcome) -> None:
+        rules = [wb for wb in self.flow.write_back if wb.to is side]
+        if not rules or not made:
+            return
+        target = side.other
+        need_read = [res.id for _c, res in made
+                     if res.record is None and res.id is not None
+                     and any(wb.source_field != "@id" for wb in rules)]
+        fetched: dict[str, Record] = {}
+        if need_read:
+            conn = self.systems.on(target)
+            fetched = {r.id: r for r in conn.get_many(self.module(target), need_read)}
+        patches: list[Patch] = []
+        for _c, res in made:
+            assert res.id is not None
+            stored = res.record or fetched.get(res.id)
+            patch: dict[str, Any] = {}
+            for wb in rules:
+                if wb.source_field == "@id":
+                    patch[wb.field] = res.id
+                elif stored is not None:
+                    patch[wb.field] = get_path(stored.fields, wb.source_field)
+            if patch:
+                patches.append(Patch(id=_c.source.id, fields=patch))
+        conn = self.systems.on(side)
+        for batch in _chunks(patches, conn.capabilities.batch_size):
+            for p, res in zip(batch, conn.update_many(self.module(side), batch), strict=True):
+                if not res.ok:
+                    reason = res.error.message if res.error else "refused"
+                    outcome.items.append(RunItem(
+                        self.flow.name, side, p.id, Outcome.FAILED,
+                        f"created, but writing back {', '.join(p.fields)} failed: {reason}"))
+                    self.counts.add(self.flow.name, side, Outcome.FAILED)
+
+    def _update(self, side: Side, updates: list[Update], outcome: PageOutcome) -> None:
+        if not updates:
+            return
+        # Writes per target side, in the largest batches; results tie back by action index.
+        failed: dict[int, str] = {}
+        stored: dict[tuple[int, Side], Record] = {}
+        for target in (Side.CRM, Side.BOOKS):
+            todo = [(i, u) for i, u in enumerate(updates)
+                    if (u.crm_patch if target is Side.CRM else u.books_patch)]
+            if not todo:
+                continue
+            conn = self.systems.on(target)
+            for batch in _chunks(todo, conn.capabilities.batch_size):
+                patches = []
+                for _i, u in batch:
+                    rec = u.crm if target is Side.CRM else u.books
+                    patch = u.crm_patch if target is Side.CRM else u.books_patch
+                    fp = value_hash({"p": canon(patch), "m": rec.modified_at.isoformat()})
+                    patches.append(Patch(id=rec.id, fields=patch,
+                                         idempotency_key=self._idempotency_key(target, rec, fp)))
+                results = conn.update_many(self.module(target), patches)
+                for (i, _u), res in zip(batch, results, strict=True):
+                    if not res.ok:
+                        reason = res.error.message if res.error else "refused without a reason"
+                        failed[i] = self._server_reason(target, reason)
+                    elif res.record is not None:
+                        stored[(i, target)] = res.record
+        new_bindings: list[Binding] = []
+        changed: list[Binding] = []
+        for i, u in enumerate(updates):
+            source = u.crm if u.side is Side.CRM else u.books
+            partner = u.books if u.side is Side.CRM else u.crm
+            if i in failed:
+                # The binding stays as it was, so the next run sees the same change again.
+                self._fail(u.side, source.id, failed[i], u.label, partner.id, outcome)
+                continue
+            crm_after = stored.get((i, Side.CRM))
+            books_after = stored.get((i, Side.BOOKS))
+            crm_fields = crm_after.fields if crm_after else apply_patch(u.crm.fields, u.crm_patch)
+            books_fields = (books_after.fields if books_after
+                            else apply_patch(u.books.fields, u.books_patch))
+            binding = Binding(
+                crm_id=u.crm.id, books_id=u.books.id, base=u.base,
+                crm_hash=value_hash(self.fmap.project(Side.CRM, crm_fields)),
+                books_hash=value_hash(self.fmap.project(Side.BOOKS, books_fields)),
+                crm_modified_at=crm_after.modified_at if crm_after else u.crm.modified_at,
+                books_modified_at=books_after.modified_at if books_after else u.books.modified_at,
+                extra=self._extra(books_fields),
+                id=u.binding.id if u.binding else None,
+            )
+            if u.binding is None:
+                new_bindings.append(binding)
+                self.counts.add(self.flow.name, u.side, Outcome.LINKED)
+            else:
+                if binding != u.binding:
+                    changed.append(binding)
+                self.counts.add(self.flow.name, u.side,
+                                Outcome.UPDATED if u.writes else Outcome.UNCHANGED)
+            self.state.done[u.side.other].add(partner.id)
+            self.state.claimed[u.side.other].add(partner.id)
+            outcome.ok_ids.append(source.id)
+            if u.conflicts:
+                outcome.items.append(self._conflict_item(u))
+            elif u.warnings:
+                outcome.items.append(RunItem(self.flow.name, u.side, source.id, Outcome.UPDATED,
+                                             "; ".join(u.warnings), partner.id, u.label))
+        if new_bindings:
+            self.store.bindings.insert_many(self.iid, self.flow.name, new_bindings)
+        if changed:
+            self.store.bindings.update_many(self.iid, self.flow.name, changed)
+
+    def _conflict_item(self, u: Update) -> RunItem:
+        source = u.crm if u.side is Side.CRM else u.books
+        partner = u.books if u.side is Side.CRM else u.crm
+        parts = [
+            f"{c.key}: CRM {c.crm_value!r} vs accounting {c.books_value!r}, kept the "
+            f"{'CRM' if c.chosen is Side.CRM else 'accounting'} value"
+            for c in u.conflicts
+        ]
+        return RunItem(
+            self.flow.name, u.side, source.id, Outcome.CONFLICT,
+            f"both sides changed ({self.flow.conflict_policy.value}): " + "; ".join(parts),
+            partner.id, u.label,
+            {"conflicts": [{"field": c.key, "crm": c.crm_value, "books": c.books_value,
+                            "base": c.base_value, "chosen": c.chosen.value}
+                           for c in u.conflicts]},
+        )
+
+    def _extra(self, books_fields: Any) -> dict[str, Any]:
+        names = self.key_fields.get(self.flow.name)
+        if not names:
+            return {}
+        return {n: get_path(books_fields, n) for n in sorted(names)
+                if get_path(books_fields, n) is not None}
+
+    def _server_reason(self, target: Side, message: str) -> str:
+        system = "the CRM" if target is Side.CRM else "the accounting system"
+        return f"{system} refused it: {message}"
+
+
+def _mod(res: WriteResult) -> datetime | None:
+    return res.record.modified_at if res.record is not None else None
+
+
+def _flat(fields: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    if isinstance(fields, dict):
+        for k, v in fields.items():
+            if isinstance(v, dict) and v:
+                out.extend(_flat(v, f"{prefix}{k}."))
+            else:
+                out.append((f"{prefix}{k}", v))
+    return out
+
+
+def key_fields_needed(flows: Iterable[FlowConfig]) -> dict[str, set[str]]:
+    """For each flow, the accounting fields other flows refer to by key (e.g. item Code)."""
+    out: dict[str, set[str]] = defaultdict(set)
+
+    def walk(rules: Iterable[Any]) -> None:
+        for r in rules:
+            t = r.transform
+            if isinstance(t, LookupTransform) and t.books_key:
+                out[t.flow].add(t.books_key)
+            walk(r.children)
+
+    for f in flows:
+        walk(f.fields)
+    return dict(out)

@@ -1,0 +1,313 @@
+"""The sync run: every flow of an integration, in dependency order, steps 1 to 6."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from ledgerbridge.domain.config import FlowConfig
+from ledgerbridge.domain.errors import ConfigError, FatalError, RetriableError
+from ledgerbridge.domain.mapping import FlowMap
+from ledgerbridge.domain.ordering import order_flows
+from ledgerbridge.domain.records import Record, Side
+from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem, RunKind, RunStatus
+from ledgerbridge.engine.model import (
+    NoProgress,
+    Progress,
+    RunReport,
+    SyncRequest,
+    Systems,
+    WindowKind,
+)
+from ledgerbridge.engine.pages import PageOutcome, PageProcessor, key_fields_needed
+from ledgerbridge.store import IntegrationRow, Store
+
+Clock = Callable[[], datetime]
+
+# How far a dependency chain (invoice -> account -> ...) is followed within one record.
+_MAX_DEPENDENCY_DEPTH = 4
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SyncEngine:
+    """Runs syncs for integrations; the same code serves the CLI, the portal and the workers."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        skew: timedelta = timedelta(seconds=5),
+        overlap: timedelta = timedelta(seconds=5),
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        # The new cursor is capped at the run's start minus ``skew`` (clocks of remote systems
+        # drift), and the next read starts ``overlap`` earlier still: a change is never skipped;
+        # the echo check drops the few records read twice.
+        self.skew = skew
+        self.overlap = overlap
+
+    # -- public ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        integration: IntegrationRow,
+        systems: Systems,
+        request: SyncRequest,
+        progress: Progress | None = None,
+    ) -> RunReport:
+        flows = self._select(integration, request.flows)
+        run = _Run(self, integration, systems, request, progress or NoProgress())
+        return run.execute(flows)
+
+    def sync_record(
+        self,
+        integration: IntegrationRow,
+        systems: Systems,
+        flow: str,
+        side: Side,
+        record_id: str,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> RunReport:
+        """Sync one record now (a CRM button, a webhook, a retry from the portal)."""
+        (config,) = self._select(integration, (flow,))
+        request = SyncRequest(flows=(flow,), kind=RunKind.SINGLE, dry_run=dry_run)
+        run = _Run(self, integration, systems, request, progress or NoProgress())
+        return run.execute_single(config, side, record_id)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _select(integration: IntegrationRow, names: Sequence[str]) -> list[FlowConfig]:
+        by_name = {f.name: f for f in integration.flows}
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            known = ", ".join(by_name) or "none"
+            raise ConfigError(
+                f"integration {integration.name} has no flow named {', '.join(unknown)}; "
+                f"its flows are: {known}"
+            )
+        if names:
+            chosen = [by_name[n] for n in names]
+        else:
+            chosen = [f for f in integration.flows if f.enabled]
+        order = {f.name: i for i, f in enumerate(order_flows(integration.flows))}
+        return sorted(chosen, key=lambda f: order[f.name])
+
+
+class _Run:
+    """One run's state: counts, items, the processors of each flow."""
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        integration: IntegrationRow,
+        systems: Systems,
+        request: SyncRequest,
+        progress: Progress,
+    ) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.integration = integration
+        self.iid = integration.id
+        self.systems = systems
+        self.request = request
+        self.progress = progress
+        self.counts = RunCounts()
+        self.items: list[RunItem] = []
+        self.report = RunReport(run_id=None, status=RunStatus.RUNNING, counts=self.counts)
+        self.flows = {f.name: f for f in integration.flows}
+        self.key_fields = key_fields_needed(integration.flows)
+        self.processors: dict[str, PageProcessor] = {}
+        self.run_id: int | None = None
+        # Ids known to be in the pending table, so clearing costs nothing when none are.
+        self.pending_ids: dict[tuple[str, Side], set[str]] = {}
+        self.started = engine.clock()
+        self._depth = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self.report.started_at = self.started
+        if self.request.dry_run:
+            return
+        self.store.runs.mark_interrupted(self.iid)
+        self.run_id = self.store.runs.start(
+            self.iid, self.request.kind, self.request.as_dict(), self.request.dry_run
+        )
+        self.report.run_id = self.run_id
+
+    def _finish(self, error: str | None) -> RunReport:
+        failed = self.counts.total(Outcome.FAILED)
+        if error:
+            status = RunStatus.FAILED
+        elif failed:
+            status = RunStatus.PARTIAL
+        else:
+            status = RunStatus.SUCCEEDED
+        self.report.status = status
+        self.report.error = error
+        self.report.items = self.items
+        self.report.finished_at = self.engine.clock()
+        if self.run_id is not None:
+            self.store.runs.finish(self.run_id, status, self.counts.as_dict(), error)
+        return self.report
+
+    def execute(self, flows: list[FlowConfig]) -> RunReport:
+        self._start()
+        error: str | None = None
+        try:
+            for flow in flows:
+                self._run_flow(flow)
+        except (FatalError, RetriableError) as exc:
+            error = str(exc)
+        return self._finish(error)
+
+    def execute_single(self, flow: FlowConfig, side: Side, record_id: str) -> RunReport:
+        self._start()
+        error: str | None = None
+        try:
+            processor = self._processor(flow)
+            if processor.fmap.reads(side):
+                records = self.systems.on(side).get_many(processor.module(side), [record_id])
+                if not records:
+                    self._record(processor, side, PageOutcome(items=[RunItem(
+                        flow.name, side, record_id, Outcome.FAILED,
+                        f"no {processor.module(side)} record with id {record_id} exists in the "
+                        f"{'CRM' if side is Side.CRM else 'accounting system'}")]))
+                    self.counts.add(flow.name, side, Outcome.FAILED)
+                else:
+                    self._record(processor, side, processor.process(side, records))
+            else:
+                raise ConfigError(
+                    f"flow {flow.name} does not carry {side.value} records "
+                    f"(its direction is {flow.direction.value})"
+                )
+        except (FatalError, RetriableError) as exc:
+            error = str(exc)
+        return self._finish(error)
+
+    # -- flows -------------------------------------------------------------------------------
+
+    def _processor(self, flow: FlowConfig) -> PageProcessor:
+        proc = self.processors.get(flow.name)
+        if proc is None:
+            proc = PageProcessor(
+                store=self.store,
+                systems=self.systems,
+                integration_id=self.iid,
+                flow=flow,
+                fmap=FlowMap(flow, self.request.direction),
+                flows=self.flows,
+                counts=self.counts,
+                dry_run=self.request.dry_run,
+                key_fields=self.key_fields,
+                sync_dependency=self._sync_dependency,
+            )
+            self.processors[flow.name] = proc
+        return proc
+
+    def _run_flow(self, flow: FlowConfig) -> None:
+        proc = self._processor(flow)
+        if proc.fmap.direction is None:
+            return  # the run's direction excludes this flow
+        sides = [s for s in (flow.first, flow.first.other) if proc.fmap.reads(s)]
+        cursors = {s: self.store.cursors.get(self.iid, flow.name, s) for s in sides}
+        for side in sides:
+            self.progress.flow_started(flow.name, side)
+            if not self.request.dry_run:
+                self._retry_pending(proc, side)
+            since = self._since(cursors[side])
+            conn = self.systems.on(side)
+            for page in conn.read_changes(proc.module(side), since):
+                outcome = proc.process(side, page.records)
+                self._record(proc, side, outcome)
+                self.progress.records_done(flow.name, side, len(page.records))
+        if not self.request.dry_run:
+            # Step 6: the cursor moves only once the whole flow has finished.
+            for side in sides:
+                if self._advances(cursors[side]):
+                    self.store.cursors.set(
+                        self.iid, flow.name, side, self.started - self.engine.skew
+                    )
+        self.progress.flow_finished(flow.name)
+
+    def _since(self, cursor: datetime | None) -> datetime | None:
+        window = self.request.window
+        if window.kind is WindowKind.FULL:
+            return None
+        if window.kind is WindowKind.DAYS:
+            assert window.days is not None
+            return self.started - timedelta(days=window.days)
+        return None if cursor is None else cursor - self.engine.overlap
+
+    def _advances(self, cursor: datetime | None) -> bool:
+        """Whether this run read everything since the cursor, so the cursor may move."""
+        window = self.request.window
+        if window.kind is not WindowKind.DAYS:
+            return True
+        assert window.days is not None
+        start = self.started - timedelta(days=window.days)
+        return cursor is not None and start <= cursor
+
+    def _retry_pending(self, proc: PageProcessor, side: Side) -> None:
+        """Records that failed before are read again by id, whatever the cursor says."""
+        ids = self.store.pending.list(self.iid, proc.flow.name, side)
+        self.pending_ids[(proc.flow.name, side)] = set(ids)
+        if not ids:
+            return
+        found = self.systems.on(side).get_many(proc.module(side), ids)
+        gone = set(ids) - {r.id for r in found}
+        if gone:
+            self.store.pending.clear(self.iid, proc.flow.name, side, sorted(gone))
+        for chunk in _chunks(found, 200):
+            self._record(proc, side, proc.process(side, chunk))
+
+    def _record(self, proc: PageProcessor, side: Side, outcome: PageOutcome) -> None:
+        """Keep a page's items and remember its failures for the next run."""
+        self.items.extend(outcome.items)
+        self.report.planned.extend(outcome.planned)
+        if self.run_id is None:
+            return
+        if outcome.items:
+            self.store.runs.add_items(self.run_id, outcome.items)
+        flow = proc.flow.name
+        failed = {i.record_id: i.reason for i in outcome.items if i.outcome is Outcome.FAILED}
+        known = self.pending_ids.setdefault((flow, side), set())
+        if failed:
+            self.store.pending.put(self.iid, flow, side, failed)
+            known.update(failed)
+        fixed = [i for i in outcome.ok_ids if i in known and i not in failed]
+        if fixed:
+            self.store.pending.clear(self.iid, flow, side, fixed)
+            known.difference_update(fixed)
+
+    def _sync_dependency(self, flow_name: str, side: Side, record_id: str) -> bool:
+        """Sync a referenced record in its own flow; True when it is bound afterwards."""
+        flow = self.flows.get(flow_name)
+        if flow is None or self._depth >= _MAX_DEPENDENCY_DEPTH:
+            return False
+        proc = self._processor(flow)
+        if not proc.fmap.reads(side):
+            return False
+        self._depth += 1
+        try:
+            records = self.systems.on(side).get_many(proc.module(side), [record_id])
+            if not records:
+                return False
+            self._record(proc, side, proc.process(side, records))
+        finally:
+            self._depth -= 1
+        bound = self.store.bindings.get_many(self.iid, flow_name, side, [record_id])
+        return record_id in bound
+
+
+def _chunks(items: Sequence[Record], size: int) -> Iterable[Sequence[Record]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
