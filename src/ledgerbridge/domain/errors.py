@@ -2,13 +2,13 @@
 
     LedgerbridgeError                 root: catch this to catch everything of ours
     ├── FatalError                    the run cannot go on; fix something and re-run
-    │   ├── ConfigError               a bad setting, option or flow config (names what and how to fix)
+    │   ├── ConfigError               a bad setting, option or flow config (says how to fix)
     │   ├── AuthError                 credentials refused or revoked; reconnect the connection
     │   └── StateError                the store is not in the state an operation needs
     ├── RetriableError                try again later: 429, 5xx, timeouts, dropped connections
     │   ├── RateLimitedError          carries retry_after seconds from the answer
     │   └── DailyLimitError           a daily budget is spent; resume after reset_at
-    └── RecordError                   one record cannot sync; becomes a failed run item, the run goes on
+    └── RecordError                   one record cannot sync: a failed run item, the run goes on
 
 Per-record failures are data (a failed run item with its reason), not exceptions that stop a run:
 connectors report them as ``WriteResult(ok=False, ...)`` and the planner as ``Fail`` actions.

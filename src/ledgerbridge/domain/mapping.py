@@ -32,7 +32,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _SIDE_NAMES = {Side.CRM: "the CRM", Side.BOOKS: "the accounting system"}
 
 
-class MappingError(Exception):  # noqa: N818 - a per-record reason, turned into a failed run item
+class MappingError(Exception):
     """A value cannot be carried across; the message is meant for a person."""
 
 
@@ -132,9 +132,7 @@ class CompiledRule:
             out.append(canon(merged))
         return out
 
-    def _read_lookup(
-        self, side: Side, value: Any, t: LookupTransform, lookups: LookupTable
-    ) -> Any:
+    def _read_lookup(self, side: Side, value: Any, t: LookupTransform, lookups: LookupTable) -> Any:
         if side is Side.CRM:
             ref = get_path(value, t.crm_id_path) if isinstance(value, Mapping) else value
             return None if is_empty(ref) else str(ref)
@@ -160,9 +158,7 @@ class CompiledRule:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def render(
-        self, side: Side, value: Any, lookups: LookupTable, warnings: list[str]
-    ) -> Any:
+    def render(self, side: Side, value: Any, lookups: LookupTable, warnings: list[str]) -> Any:
         """The value to write on ``side`` for the canonical ``value``."""
         t = self.rule.transform
         if self.children:
@@ -205,8 +201,9 @@ class CompiledRule:
                     continue
                 path = c.path(side)
                 assert path is not None
-                rendered = c.render(side, item.get(c.key) if isinstance(item, dict) else None,
-                                    lookups, warnings)
+                rendered = c.render(
+                    side, item.get(c.key) if isinstance(item, dict) else None, lookups, warnings
+                )
                 if rendered is not None:
                     set_path(child, path, rendered)
             out.append(child)

@@ -199,8 +199,9 @@ class _Planner:
         books_changed = (
             side is Side.BOOKS or record_hash(self.fmap, Side.BOOKS, books) != binding.books_hash
         )
-        return self._merge(crm, books, dict(binding.base), crm_changed, books_changed, label,
-                           binding=binding)
+        return self._merge(
+            crm, books, dict(binding.base), crm_changed, books_changed, label, binding=binding
+        )
 
     def _merge(
         self,
@@ -255,14 +256,17 @@ class _Planner:
             matched_by=matched_by,
         )
 
-    def _changed_values(self, side: Side, record: Record, base: Mapping[str, Any]) -> dict[str, Any]:
+    def _changed_values(
+        self, side: Side, record: Record, base: Mapping[str, Any]
+    ) -> dict[str, Any]:
         values, errors = self.fmap.read(side, record.data, self.page.lookups, base)
         if errors:
             raise MappingError("; ".join(errors))
         return {k: v for k, v in values.items() if v != base.get(k)}
 
-    def _missing(self, record: Record, exc: MissingLookup, label: str,
-                 partner_id: str | None = None) -> Fail:
+    def _missing(
+        self, record: Record, exc: MissingLookup, label: str, partner_id: str | None = None
+    ) -> Fail:
         where = SIDE_LABEL[exc.side]
         return Fail(
             self.side,
@@ -348,8 +352,9 @@ class _Planner:
             values, errors = fmap.read(side, record.data, self.page.lookups)
             if errors:
                 return Fail(side, record, "; ".join(errors), label)
-            rendered: Rendered = fmap.render(other, values, fmap.receiving_keys(other),
-                                             self.page.lookups)
+            rendered: Rendered = fmap.render(
+                other, values, fmap.receiving_keys(other), self.page.lookups
+            )
         except MappingError as exc:
             return Fail(side, record, str(exc), label)
         except MissingLookup as exc:
@@ -367,7 +372,7 @@ class _Planner:
 
 def apply_patch(fields: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
     """The record's fields after ``patch`` (nested paths merged, lists replaced whole)."""
-    out: dict[str, Any] = {k: v for k, v in fields.items()}
+    out: dict[str, Any] = dict(fields)
     for key, value in patch.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             merged = dict(out[key])

@@ -118,7 +118,8 @@ class FieldInfo:
 
     name: str
     label: str
-    type: str  # "text", "email", "number", "decimal", "boolean", "date", "datetime", "picklist", "lookup", "subform", ...
+    # "text", "email", "number", "decimal", "boolean", "date", "datetime", "picklist", "lookup"...
+    type: str
     required: bool = False
     read_only: bool = False
     custom: bool = False

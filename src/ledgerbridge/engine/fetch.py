@@ -56,8 +56,9 @@ def fetch(
     )
 
 
-def _read_all(systems: Systems, side: Side, module: str, progress: Progress, flow: str
-              ) -> list[Record]:
+def _read_all(
+    systems: Systems, side: Side, module: str, progress: Progress, flow: str
+) -> list[Record]:
     out: list[Record] = []
     for page in systems.on(side).read_changes(module, None):
         out.extend(r for r in page.records if not r.deleted)
@@ -107,11 +108,18 @@ def _fetch_flow(
                 break
             if len(found) > 1:
                 ids = ", ".join(sorted(b.id for b in found)[:5])
-                items.append(RunItem(
-                    flow.name, Side.CRM, rec.id, Outcome.SKIPPED,
-                    f"{len(found)} accounting records share its {their_field} ({ids}); not "
-                    "linked — merge them or make the values distinct, then fetch again",
-                    None, label_of(flow, Side.CRM, rec)))
+                items.append(
+                    RunItem(
+                        flow.name,
+                        Side.CRM,
+                        rec.id,
+                        Outcome.SKIPPED,
+                        f"{len(found)} accounting records share its {their_field} ({ids}); not "
+                        "linked — merge them or make the values distinct, then fetch again",
+                        None,
+                        label_of(flow, Side.CRM, rec),
+                    )
+                )
                 counts.add(flow.name, Side.CRM, Outcome.SKIPPED)
                 break
     for start in range(0, len(pairs), _INSERT_CHUNK):
@@ -121,20 +129,30 @@ def _fetch_flow(
         for crm_rec, books_rec in chunk:
             base, crm_hash, books_hash = link_pair(fmap, crm_rec, books_rec, lookups, flow.first)
             names = key_fields.get(flow.name, set())
-            bindings.append(Binding(
-                crm_id=crm_rec.id, books_id=books_rec.id, base=base,
-                crm_hash=crm_hash, books_hash=books_hash,
-                crm_modified_at=crm_rec.modified_at, books_modified_at=books_rec.modified_at,
-                extra={n: v for n in sorted(names)
-                       if (v := get_path(books_rec.fields, n)) is not None},
-            ))
+            bindings.append(
+                Binding(
+                    crm_id=crm_rec.id,
+                    books_id=books_rec.id,
+                    base=base,
+                    crm_hash=crm_hash,
+                    books_hash=books_hash,
+                    crm_modified_at=crm_rec.modified_at,
+                    books_modified_at=books_rec.modified_at,
+                    extra={
+                        n: v
+                        for n in sorted(names)
+                        if (v := get_path(books_rec.fields, n)) is not None
+                    },
+                )
+            )
         store.bindings.insert_many(iid, flow.name, bindings)
         counts.add(flow.name, Side.CRM, Outcome.LINKED, len(bindings))
     return items
 
 
-def _lookups(engine: SyncEngine, iid: int, fmap: FlowMap,
-             pairs: Sequence[tuple[Record, Record]]) -> LookupTable:
+def _lookups(
+    engine: SyncEngine, iid: int, fmap: FlowMap, pairs: Sequence[tuple[Record, Record]]
+) -> LookupTable:
     needs: set[LookupNeed] = set()
     for crm_rec, books_rec in pairs:
         needs.update(fmap.needs(Side.CRM, crm_rec.data))

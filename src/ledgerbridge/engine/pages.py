@@ -109,8 +109,9 @@ class PageProcessor:
             conn = self.systems.on(other)
             for rec in conn.get_many(self.module(other), partner_ids):
                 partners[rec.id] = rec
-        candidates, claimed = self._candidates(side, [r for r in records if r.id not in bindings
-                                                      and not r.deleted])
+        candidates, claimed = self._candidates(
+            side, [r for r in records if r.id not in bindings and not r.deleted]
+        )
         lookups = self._lookups(side, records, partners.values())
         return PageInput(
             side=side,
@@ -168,8 +169,9 @@ class PageProcessor:
 
     # -- steps 3-5 ---------------------------------------------------------------------------
 
-    def process(self, side: Side, records: Sequence[Record], *, retry_missing: bool = True
-                ) -> PageOutcome:
+    def process(
+        self, side: Side, records: Sequence[Record], *, retry_missing: bool = True
+    ) -> PageOutcome:
         outcome = PageOutcome()
         if not records:
             return outcome
@@ -210,8 +212,9 @@ class PageProcessor:
         again = {a.record.id for a in missing}
         replanned = self.process_plan(side, [r for r in records if r.id in again])
         by_id = {self._action_id(a): a for a in replanned}
-        return [by_id.get(self._action_id(a), a) if self._action_id(a) in again else a
-                for a in actions]
+        return [
+            by_id.get(self._action_id(a), a) if self._action_id(a) in again else a for a in actions
+        ]
 
     def process_plan(self, side: Side, records: Sequence[Record]) -> list[Action]:
         return plan_page(self.fmap, self._context(side, records))
@@ -235,43 +238,89 @@ class PageProcessor:
             return
         self.counts.add(self.flow.name, a.side, Outcome.SKIPPED)
         outcome.items.append(
-            RunItem(self.flow.name, a.side, a.record.id, Outcome.SKIPPED, a.reason,
-                    a.partner_id, a.label)
+            RunItem(
+                self.flow.name,
+                a.side,
+                a.record.id,
+                Outcome.SKIPPED,
+                a.reason,
+                a.partner_id,
+                a.label,
+            )
         )
 
-    def _fail(self, side: Side, record_id: str, reason: str, label: str,
-              partner_id: str | None, outcome: PageOutcome,
-              detail: dict[str, Any] | None = None) -> None:
+    def _fail(
+        self,
+        side: Side,
+        record_id: str,
+        reason: str,
+        label: str,
+        partner_id: str | None,
+        outcome: PageOutcome,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         self.counts.add(self.flow.name, side, Outcome.FAILED)
         outcome.items.append(
-            RunItem(self.flow.name, side, record_id, Outcome.FAILED, reason, partner_id, label,
-                    detail or {})
+            RunItem(
+                self.flow.name,
+                side,
+                record_id,
+                Outcome.FAILED,
+                reason,
+                partner_id,
+                label,
+                detail or {},
+            )
         )
         outcome.failed_ids.append(record_id)
 
     # -- dry run -----------------------------------------------------------------------------
 
-    def _plan_only(self, creates: list[Create], updates: list[Update], outcome: PageOutcome) -> None:
+    def _plan_only(
+        self, creates: list[Create], updates: list[Update], outcome: PageOutcome
+    ) -> None:
         for c in creates:
             target = c.side.other
-            outcome.planned.append(PlannedChange(
-                self.flow.name, "create", target, None, c.side, c.source.id, c.label,
-                tuple(FieldChange(k, None, v) for k, v in _flat(c.fields)),
-            ))
+            outcome.planned.append(
+                PlannedChange(
+                    self.flow.name,
+                    "create",
+                    target,
+                    None,
+                    c.side,
+                    c.source.id,
+                    c.label,
+                    tuple(FieldChange(k, None, v) for k, v in _flat(c.fields)),
+                )
+            )
             self.counts.add(self.flow.name, c.side, Outcome.CREATED)
             self.state.claimed[target].add(c.source.id)
         for u in updates:
-            for target, patch, rec in ((Side.CRM, u.crm_patch, u.crm), (Side.BOOKS, u.books_patch,
-                                                                       u.books)):
+            for target, patch, rec in (
+                (Side.CRM, u.crm_patch, u.crm),
+                (Side.BOOKS, u.books_patch, u.books),
+            ):
                 if patch:
-                    outcome.planned.append(PlannedChange(
-                        self.flow.name, "link" if u.binding is None else "update", target, rec.id,
-                        u.side, (u.crm if u.side is Side.CRM else u.books).id, u.label,
-                        tuple(FieldChange(k, get_path(rec.fields, k), v) for k, v in _flat(patch)),
-                    ))
+                    outcome.planned.append(
+                        PlannedChange(
+                            self.flow.name,
+                            "link" if u.binding is None else "update",
+                            target,
+                            rec.id,
+                            u.side,
+                            (u.crm if u.side is Side.CRM else u.books).id,
+                            u.label,
+                            tuple(
+                                FieldChange(k, get_path(rec.fields, k), v) for k, v in _flat(patch)
+                            ),
+                        )
+                    )
             self.state.done[u.side.other].add((u.books if u.side is Side.CRM else u.crm).id)
-            kind = Outcome.LINKED if u.binding is None else (
-                Outcome.UPDATED if u.writes else Outcome.UNCHANGED)
+            kind = (
+                Outcome.LINKED
+                if u.binding is None
+                else (Outcome.UPDATED if u.writes else Outcome.UNCHANGED)
+            )
             self.counts.add(self.flow.name, u.side, kind)
             if u.conflicts:
                 outcome.items.append(self._conflict_item(u))
@@ -288,8 +337,11 @@ class PageProcessor:
         conn = self.systems.on(target)
         for batch in _chunks(creates, conn.capabilities.batch_size):
             drafts = [
-                Draft(ref=c.source.id, fields=c.fields,
-                      idempotency_key=self._idempotency_key(side, c.source, c.source_hash))
+                Draft(
+                    ref=c.source.id,
+                    fields=c.fields,
+                    idempotency_key=self._idempotency_key(side, c.source, c.source_hash),
+                )
                 for c in batch
             ]
             results = conn.create_many(self.module(target), drafts)
@@ -299,23 +351,33 @@ class PageProcessor:
                 if not res.ok or res.id is None:
                     err = res.error
                     reason = err.message if err else "refused without a reason"
-                    self._fail(side, c.source.id, self._server_reason(target, reason), c.label,
-                               err.duplicate_id if err else None, outcome,
-                               {"code": err.code if err else "other",
-                                "field": err.field if err else None})
+                    self._fail(
+                        side,
+                        c.source.id,
+                        self._server_reason(target, reason),
+                        c.label,
+                        err.duplicate_id if err else None,
+                        outcome,
+                        {"code": err.code if err else "other", "field": err.field if err else None},
+                    )
                     continue
                 stored = res.record.fields if res.record is not None else c.fields
                 target_hash = value_hash(self.fmap.project(target, stored))
-                crm_id, books_id = (c.source.id, res.id) if side is Side.CRM else (res.id,
-                                                                                   c.source.id)
-                bindings.append(Binding(
-                    crm_id=crm_id, books_id=books_id, base=c.base,
-                    crm_hash=c.source_hash if side is Side.CRM else target_hash,
-                    books_hash=target_hash if side is Side.CRM else c.source_hash,
-                    crm_modified_at=c.source.modified_at if side is Side.CRM else _mod(res),
-                    books_modified_at=_mod(res) if side is Side.CRM else c.source.modified_at,
-                    extra=self._extra(stored if side is Side.CRM else c.source.fields),
-                ))
+                crm_id, books_id = (
+                    (c.source.id, res.id) if side is Side.CRM else (res.id, c.source.id)
+                )
+                bindings.append(
+                    Binding(
+                        crm_id=crm_id,
+                        books_id=books_id,
+                        base=c.base,
+                        crm_hash=c.source_hash if side is Side.CRM else target_hash,
+                        books_hash=target_hash if side is Side.CRM else c.source_hash,
+                        crm_modified_at=c.source.modified_at if side is Side.CRM else _mod(res),
+                        books_modified_at=_mod(res) if side is Side.CRM else c.source.modified_at,
+                        extra=self._extra(stored if side is Side.CRM else c.source.fields),
+                    )
+                )
                 made.append((c, res))
             # Committed right after the remote create: a crash from here on never leaves a
             # created record unbound, so a re-run cannot create it twice.
@@ -328,20 +390,33 @@ class PageProcessor:
                 self.counts.add(self.flow.name, side, Outcome.CREATED)
                 outcome.ok_ids.append(c.source.id)
                 if c.warnings:
-                    outcome.items.append(RunItem(self.flow.name, side, c.source.id,
-                                                 Outcome.CREATED, "; ".join(c.warnings), res.id,
-                                                 c.label))
+                    outcome.items.append(
+                        RunItem(
+                            self.flow.name,
+                            side,
+                            c.source.id,
+                            Outcome.CREATED,
+                            "; ".join(c.warnings),
+                            res.id,
+                            c.label,
+                        )
+                    )
             self._write_back(side, made, outcome)
 
-    def _write_back(self, side: Side, made: list[tuple[Create, WriteResult]],
-                    outcome: PageOutcome) -> None:
+    def _write_back(
+        self, side: Side, made: list[tuple[Create, WriteResult]], outcome: PageOutcome
+    ) -> None:
         rules = [wb for wb in self.flow.write_back if wb.to is side]
         if not rules or not made:
             return
         target = side.other
-        need_read = [res.id for _c, res in made
-                     if res.record is None and res.id is not None
-                     and any(wb.source_field != "@id" for wb in rules)]
+        need_read = [
+            res.id
+            for _c, res in made
+            if res.record is None
+            and res.id is not None
+            and any(wb.source_field != "@id" for wb in rules)
+        ]
         fetched: dict[str, Record] = {}
         if need_read:
             conn = self.systems.on(target)
@@ -363,9 +438,15 @@ class PageProcessor:
             for p, res in zip(batch, conn.update_many(self.module(side), batch), strict=True):
                 if not res.ok:
                     reason = res.error.message if res.error else "refused"
-                    outcome.items.append(RunItem(
-                        self.flow.name, side, p.id, Outcome.FAILED,
-                        f"created, but writing back {', '.join(p.fields)} failed: {reason}"))
+                    outcome.items.append(
+                        RunItem(
+                            self.flow.name,
+                            side,
+                            p.id,
+                            Outcome.FAILED,
+                            f"created, but writing back {', '.join(p.fields)} failed: {reason}",
+                        )
+                    )
                     self.counts.add(self.flow.name, side, Outcome.FAILED)
 
     def _update(self, side: Side, updates: list[Update], outcome: PageOutcome) -> None:
@@ -375,8 +456,11 @@ class PageProcessor:
         failed: dict[int, str] = {}
         stored: dict[tuple[int, Side], Record] = {}
         for target in (Side.CRM, Side.BOOKS):
-            todo = [(i, u) for i, u in enumerate(updates)
-                    if (u.crm_patch if target is Side.CRM else u.books_patch)]
+            todo = [
+                (i, u)
+                for i, u in enumerate(updates)
+                if (u.crm_patch if target is Side.CRM else u.books_patch)
+            ]
             if not todo:
                 continue
             conn = self.systems.on(target)
@@ -386,8 +470,13 @@ class PageProcessor:
                     rec = u.crm if target is Side.CRM else u.books
                     patch = u.crm_patch if target is Side.CRM else u.books_patch
                     fp = value_hash({"p": canon(patch), "m": rec.modified_at.isoformat()})
-                    patches.append(Patch(id=rec.id, fields=patch,
-                                         idempotency_key=self._idempotency_key(target, rec, fp)))
+                    patches.append(
+                        Patch(
+                            id=rec.id,
+                            fields=patch,
+                            idempotency_key=self._idempotency_key(target, rec, fp),
+                        )
+                    )
                 results = conn.update_many(self.module(target), patches)
                 for (i, _u), res in zip(batch, results, strict=True):
                     if not res.ok:
@@ -407,10 +496,13 @@ class PageProcessor:
             crm_after = stored.get((i, Side.CRM))
             books_after = stored.get((i, Side.BOOKS))
             crm_fields = crm_after.fields if crm_after else apply_patch(u.crm.fields, u.crm_patch)
-            books_fields = (books_after.fields if books_after
-                            else apply_patch(u.books.fields, u.books_patch))
+            books_fields = (
+                books_after.fields if books_after else apply_patch(u.books.fields, u.books_patch)
+            )
             binding = Binding(
-                crm_id=u.crm.id, books_id=u.books.id, base=u.base,
+                crm_id=u.crm.id,
+                books_id=u.books.id,
+                base=u.base,
                 crm_hash=value_hash(self.fmap.project(Side.CRM, crm_fields)),
                 books_hash=value_hash(self.fmap.project(Side.BOOKS, books_fields)),
                 crm_modified_at=crm_after.modified_at if crm_after else u.crm.modified_at,
@@ -424,16 +516,26 @@ class PageProcessor:
             else:
                 if binding != u.binding:
                     changed.append(binding)
-                self.counts.add(self.flow.name, u.side,
-                                Outcome.UPDATED if u.writes else Outcome.UNCHANGED)
+                self.counts.add(
+                    self.flow.name, u.side, Outcome.UPDATED if u.writes else Outcome.UNCHANGED
+                )
             self.state.done[u.side.other].add(partner.id)
             self.state.claimed[u.side.other].add(partner.id)
             outcome.ok_ids.append(source.id)
             if u.conflicts:
                 outcome.items.append(self._conflict_item(u))
             elif u.warnings:
-                outcome.items.append(RunItem(self.flow.name, u.side, source.id, Outcome.UPDATED,
-                                             "; ".join(u.warnings), partner.id, u.label))
+                outcome.items.append(
+                    RunItem(
+                        self.flow.name,
+                        u.side,
+                        source.id,
+                        Outcome.UPDATED,
+                        "; ".join(u.warnings),
+                        partner.id,
+                        u.label,
+                    )
+                )
         if new_bindings:
             self.store.bindings.insert_many(self.iid, self.flow.name, new_bindings)
         if changed:
@@ -448,20 +550,36 @@ class PageProcessor:
             for c in u.conflicts
         ]
         return RunItem(
-            self.flow.name, u.side, source.id, Outcome.CONFLICT,
+            self.flow.name,
+            u.side,
+            source.id,
+            Outcome.CONFLICT,
             f"both sides changed ({self.flow.conflict_policy.value}): " + "; ".join(parts),
-            partner.id, u.label,
-            {"conflicts": [{"field": c.key, "crm": c.crm_value, "books": c.books_value,
-                            "base": c.base_value, "chosen": c.chosen.value}
-                           for c in u.conflicts]},
+            partner.id,
+            u.label,
+            {
+                "conflicts": [
+                    {
+                        "field": c.key,
+                        "crm": c.crm_value,
+                        "books": c.books_value,
+                        "base": c.base_value,
+                        "chosen": c.chosen.value,
+                    }
+                    for c in u.conflicts
+                ]
+            },
         )
 
     def _extra(self, books_fields: Any) -> dict[str, Any]:
         names = self.key_fields.get(self.flow.name)
         if not names:
             return {}
-        return {n: get_path(books_fields, n) for n in sorted(names)
-                if get_path(books_fields, n) is not None}
+        return {
+            n: get_path(books_fields, n)
+            for n in sorted(names)
+            if get_path(books_fields, n) is not None
+        }
 
     def _server_reason(self, target: Side, message: str) -> str:
         system = "the CRM" if target is Side.CRM else "the accounting system"

@@ -177,10 +177,23 @@ class _Run:
             if processor.fmap.reads(side):
                 records = self.systems.on(side).get_many(processor.module(side), [record_id])
                 if not records:
-                    self._record(processor, side, PageOutcome(items=[RunItem(
-                        flow.name, side, record_id, Outcome.FAILED,
-                        f"no {processor.module(side)} record with id {record_id} exists in the "
-                        f"{'CRM' if side is Side.CRM else 'accounting system'}")]))
+                    self._record(
+                        processor,
+                        side,
+                        PageOutcome(
+                            items=[
+                                RunItem(
+                                    flow.name,
+                                    side,
+                                    record_id,
+                                    Outcome.FAILED,
+                                    f"no {processor.module(side)} record with id {record_id} "
+                                    f"exists in the "
+                                    f"{'CRM' if side is Side.CRM else 'accounting system'}",
+                                )
+                            ]
+                        ),
+                    )
                     self.counts.add(flow.name, side, Outcome.FAILED)
                 else:
                     self._record(processor, side, processor.process(side, records))

@@ -102,12 +102,12 @@ INVOICES = FlowConfig(
         FieldRule(
             crm="Account_Name",
             books="Contact",
-            transform=LookupTransform(
-                flow="accounts", crm_id_path="id", books_id_path="ContactID"
-            ),
+            transform=LookupTransform(flow="accounts", crm_id_path="id", books_id_path="ContactID"),
         ),
         FieldRule(
-            books="Type", direction=Direction.CRM_TO_BOOKS, transform=ConstantTransform(value="ACCREC")
+            books="Type",
+            direction=Direction.CRM_TO_BOOKS,
+            transform=ConstantTransform(value="ACCREC"),
         ),
         FieldRule(
             crm="Status",

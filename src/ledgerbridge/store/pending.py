@@ -45,8 +45,12 @@ class PendingRepository:
         dialect = self._engine.dialect.name
         insert = postgresql.insert(pending) if dialect == "postgresql" else sqlite.insert(pending)
         stmt = insert.on_conflict_do_update(
-            index_elements=[pending.c.integration_id, pending.c.flow, pending.c.side,
-                            pending.c.record_id],
+            index_elements=[
+                pending.c.integration_id,
+                pending.c.flow,
+                pending.c.side,
+                pending.c.record_id,
+            ],
             set_={
                 "reason": insert.excluded.reason,
                 "attempts": pending.c.attempts + 1,

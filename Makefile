@@ -1,0 +1,45 @@
+# ledgerbridge: every target sets up what it needs (uv, the virtual environment, packages).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+export UV_PYTHON_PREFERENCE := only-system
+export UV_PYTHON := $(shell command -v $(PYTHON))
+DATA ?= .ledgerbridge
+
+.PHONY: help setup demo test lint format bench clean
+
+help:
+	@echo "make demo   - set everything up and run a two-way sync on seeded systems"
+	@echo "make test   - the whole test suite (SQLite and PostgreSQL)"
+	@echo "make lint   - ruff and mypy (strict)"
+	@echo "make bench  - benchmarks; figures go to bench/results/"
+
+$(UV):
+	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-groups
+	@touch $@
+
+setup: .venv/.synced
+
+demo: setup
+	LEDGERBRIDGE_DATA_DIR=$(DATA) $(UV) run --frozen ledgerbridge demo
+
+test: setup
+	$(UV) run --frozen pytest -q -p no:cacheprovider
+
+lint: setup
+	$(UV) run --frozen ruff check src tests bench
+	$(UV) run --frozen ruff format --check src tests bench
+	$(UV) run --frozen mypy
+
+format: setup
+	$(UV) run --frozen ruff format src tests bench
+	$(UV) run --frozen ruff check --fix src tests bench
+
+bench: setup
+	$(UV) run --frozen python bench/engine.py
+
+clean:
+	rm -rf .venv $(DATA) .pytest_cache .mypy_cache .ruff_cache

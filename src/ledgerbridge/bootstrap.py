@@ -1,0 +1,89 @@
+"""The one place that chooses real or fake parts and wires them together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledgerbridge.connectors import memory_file
+from ledgerbridge.connectors.base import Connector
+from ledgerbridge.connectors.memory import MemoryConnector
+from ledgerbridge.domain.errors import ConfigError
+from ledgerbridge.engine.model import Systems
+from ledgerbridge.engine.sync import SyncEngine
+from ledgerbridge.settings import Settings
+from ledgerbridge.store import ConnectionRow, IntegrationRow, SecretBox, Store
+
+SYSTEMS = ("memory", "zoho_crm", "xero", "zoho_books")
+
+ConnectorFactory = Callable[[ConnectionRow, "App"], Connector]
+
+
+@dataclass
+class App:
+    """A wired application: settings, store, engine and the connectors it has opened."""
+
+    settings: Settings
+    store: Store
+    engine: SyncEngine
+    factories: dict[str, ConnectorFactory] = field(default_factory=dict)
+    _open: dict[str, Connector] = field(default_factory=dict)
+
+    def connector(self, name: str) -> Connector:
+        if name not in self._open:
+            row = self.store.connections.get(name)
+            factory = self.factories.get(row.system)
+            if factory is None:
+                raise ConfigError(
+                    f"connection {name} is of system {row.system!r}, which this installation "
+                    f"cannot open; known systems: {', '.join(sorted(self.factories))}"
+                )
+            self._open[name] = factory(row, self)
+        return self._open[name]
+
+    def systems(self, integration: IntegrationRow) -> Systems:
+        return Systems(
+            crm=self.connector(integration.crm_connection),
+            books=self.connector(integration.books_connection),
+        )
+
+    def use(self, name: str, connector: Connector) -> None:
+        """Hand in an already opened connector (tests, the demo)."""
+        self._open[name] = connector
+
+    def save(self) -> None:
+        """Persist what file-backed in-memory systems hold."""
+        for name, conn in self._open.items():
+            row = self.store.connections.get(name)
+            if row.system == "memory" and isinstance(conn, MemoryConnector):
+                path = _memory_path(row, self.settings)
+                if path is not None:
+                    memory_file.save(conn, path)
+
+    def close(self) -> None:
+        self.save()
+        self.store.close()
+
+
+def _memory_path(row: ConnectionRow, settings: Settings) -> Path | None:
+    raw = row.settings.get("path")
+    if raw is None:
+        return settings.data_dir / "memory" / f"{row.name}.pickle"
+    return Path(str(raw)) if raw else None
+
+
+def _open_memory(row: ConnectionRow, app: App) -> Connector:
+    path = _memory_path(row, app.settings)
+    if path is None:
+        return MemoryConnector(row.name)
+    return memory_file.load(path, row.name)
+
+
+def bootstrap(settings: Settings, *, migrate: bool = True) -> App:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secrets = SecretBox.from_environment(settings.data_dir, allow_generate=settings.development)
+    store = Store.open(settings.db_url, secrets, migrate=migrate)
+    app = App(settings=settings, store=store, engine=SyncEngine(store))
+    app.factories["memory"] = _open_memory
+    return app

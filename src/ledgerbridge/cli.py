@@ -1,0 +1,516 @@
+"""The ``ledgerbridge`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ledgerbridge import __version__
+from ledgerbridge.bootstrap import SYSTEMS, App, bootstrap
+from ledgerbridge.domain.config import Direction, IntegrationConfig
+from ledgerbridge.domain.errors import ConfigError, LedgerbridgeError
+from ledgerbridge.domain.records import Side
+from ledgerbridge.engine.fetch import fetch as fetch_records
+from ledgerbridge.engine.model import RunReport, SyncRequest, Window, WindowKind
+from ledgerbridge.engine.report import summary_lines
+from ledgerbridge.recipes import registry
+from ledgerbridge.settings import load_settings
+
+app = typer.Typer(
+    name="ledgerbridge",
+    help="Keep Zoho CRM and your accounting system (Xero, Zoho Books) in step, both ways.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The state database.", no_args_is_help=True)
+connection_app = typer.Typer(help="Authorised accounts of a system.", no_args_is_help=True)
+integration_app = typer.Typer(
+    help="CRM and accounting pairs with their flows.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(connection_app, name="connection")
+app.add_typer(integration_app, name="integration")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+DIRECTIONS = {
+    "crm-to-books": Direction.CRM_TO_BOOKS,
+    "books-to-crm": Direction.BOOKS_TO_CRM,
+    "both": Direction.BOTH,
+}
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"ledgerbridge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """ledgerbridge: two-way sync between Zoho CRM and Xero / Zoho Books."""
+
+
+@contextmanager
+def _app() -> Iterator[App]:
+    application = bootstrap(load_settings())
+    try:
+        yield application
+    finally:
+        application.close()
+
+
+# -- db ----------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the latest version."""
+    from ledgerbridge.store import make_engine
+    from ledgerbridge.store.migrate import current_revision, upgrade
+
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade(engine)
+        out.print(f"database at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+# -- connections -------------------------------------------------------------------------------
+
+
+@connection_app.command("add")
+def connection_add(
+    name: Annotated[str, typer.Argument(help="A name for the connection, e.g. crm.")],
+    system: Annotated[str, typer.Option(help=f"One of: {', '.join(SYSTEMS)}.")],
+    setting: Annotated[
+        list[str] | None,
+        typer.Option("--setting", help="KEY=VALUE, non-secret settings (base_url, tenant_id...)."),
+    ] = None,
+) -> None:
+    """Add a connection."""
+    if system not in SYSTEMS:
+        raise ConfigError(f"unknown system {system!r}; choose one of: {', '.join(SYSTEMS)}")
+    settings: dict[str, Any] = {}
+    for item in setting or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--setting {item!r} is not KEY=VALUE; e.g. --setting base_url=...")
+        settings[key] = value
+    with _app() as application:
+        application.store.connections.add(name, system, settings, {})
+    out.print(f"connection {name} ({system}) added")
+
+
+@connection_app.command("list")
+def connection_list() -> None:
+    """List connections."""
+    with _app() as application:
+        table = Table("name", "system", "settings")
+        for row in application.store.connections.list():
+            table.add_row(row.name, row.system, json.dumps(row.settings))
+        out.print(table)
+
+
+# -- integrations ------------------------------------------------------------------------------
+
+
+@integration_app.command("create")
+def integration_create(
+    name: Annotated[str, typer.Argument(help="A name for the integration.")],
+    crm: Annotated[str, typer.Option(help="The CRM connection's name.")],
+    books: Annotated[str, typer.Option(help="The accounting connection's name.")],
+    recipe: Annotated[str, typer.Option(help="Default flows to start from.")] = "starter",
+) -> None:
+    """Create an integration from a recipe."""
+    config = registry.build(recipe, name=name, crm_connection=crm, books_connection=books)
+    with _app() as application:
+        row = application.store.integrations.create(config)
+    out.print(f"integration {row.name} created with flows: {', '.join(f.name for f in row.flows)}")
+
+
+@integration_app.command("list")
+def integration_list() -> None:
+    """List integrations."""
+    with _app() as application:
+        table = Table("name", "recipe", "state", "crm", "books", "flows")
+        for row in application.store.integrations.list():
+            table.add_row(
+                row.name,
+                row.recipe,
+                row.state,
+                row.crm_connection,
+                row.books_connection,
+                ", ".join(f.name for f in row.flows),
+            )
+        out.print(table)
+
+
+@integration_app.command("show")
+def integration_show(name: str) -> None:
+    """Show an integration, its flows, bindings and cursors."""
+    with _app() as application:
+        store = application.store
+        row = store.integrations.get(name)
+        out.print(
+            f"[bold]{row.name}[/] ({row.recipe}, {row.state}): "
+            f"{row.crm_connection} <-> {row.books_connection}"
+        )
+        cursors = store.cursors.all(row.id)
+        table = Table("flow", "modules", "direction", "bindings", "crm cursor", "books cursor")
+        for flow in row.flows:
+            table.add_row(
+                flow.name,
+                f"{flow.crm_module} <-> {flow.books_module}",
+                flow.direction.value,
+                str(store.bindings.count(row.id, flow.name)),
+                str(cursors.get((flow.name, Side.CRM)) or "-"),
+                str(cursors.get((flow.name, Side.BOOKS)) or "-"),
+            )
+        out.print(table)
+
+
+@integration_app.command("export")
+def integration_export(
+    name: str,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+) -> None:
+    """Write an integration's configuration as YAML (config as code)."""
+    with _app() as application:
+        config = application.store.integrations.config(name)
+    text = yaml.safe_dump(
+        config.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True
+    )
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"written to {output}")
+
+
+@integration_app.command("import")
+def integration_import(
+    file: Annotated[Path, typer.Argument(help="A YAML file written by export.")],
+    replace: Annotated[bool, typer.Option(help="Replace an integration of the same name.")] = False,
+) -> None:
+    """Create (or replace) an integration from YAML."""
+    config = load_integration_yaml(file)
+    with _app() as application:
+        store = application.store
+        exists = any(r.name == config.name for r in store.integrations.list())
+        if exists and not replace:
+            raise ConfigError(
+                f"an integration named {config.name} already exists; add --replace to replace "
+                "its configuration (bindings of flows that remain are kept)"
+            )
+        row = store.integrations.replace(config) if exists else store.integrations.create(config)
+    out.print(f"integration {row.name} {'replaced' if exists else 'created'}")
+
+
+def load_integration_yaml(file: Path) -> IntegrationConfig:
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{file} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file} must hold a mapping with name, connections and flows")
+    try:
+        return IntegrationConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{file} is not a valid integration: {problems}") from exc
+
+
+# -- runs --------------------------------------------------------------------------------------
+
+
+class _Bars:
+    """Rich progress bars per flow and side."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[tuple[str, Side], Any] = {}
+
+    def flow_started(self, flow: str, side: Side) -> None:
+        label = f"{flow} ({'CRM' if side is Side.CRM else 'accounting'})"
+        self.tasks[(flow, side)] = self.progress.add_task(label, total=None)
+
+    def records_done(self, flow: str, side: Side, count: int) -> None:
+        task = self.tasks.get((flow, side))
+        if task is not None:
+            self.progress.advance(task, count)
+
+    def flow_finished(self, flow: str) -> None:
+        for (name, _side), task in self.tasks.items():
+            if name == flow:
+                self.progress.update(task, total=self.progress.tasks[task].completed)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def print_report(report: RunReport, *, title: str) -> None:
+    for line in summary_lines(report, title=title):
+        out.print(line, highlight=False)
+
+
+@app.command()
+def fetch(
+    integration: str,
+    flow: Annotated[
+        list[str] | None, typer.Option("--flow", "-f", help="Only these flows.")
+    ] = None,
+) -> None:
+    """Match records present on both sides before the first sync (creates nothing)."""
+    with _app() as application:
+        row = application.store.integrations.get(integration)
+        with _progress() as progress:
+            report = fetch_records(
+                application.engine,
+                row,
+                application.systems(row),
+                tuple(flow or ()),
+                _Bars(progress),
+            )
+        print_report(report, title="Fetch")
+
+
+def parse_record(value: str) -> tuple[str, Side, str]:
+    parts = value.split(":", 2)
+    if len(parts) != 3 or parts[1] not in ("crm", "books") or not parts[0] or not parts[2]:
+        raise ConfigError(
+            f"--record {value!r} must be FLOW:SIDE:ID with SIDE crm or books, "
+            "e.g. --record accounts:crm:1234"
+        )
+    return parts[0], Side(parts[1]), parts[2]
+
+
+@app.command()
+def sync(
+    integration: str,
+    flow: Annotated[
+        list[str] | None, typer.Option("--flow", "-f", help="Only these flows.")
+    ] = None,
+    direction: Annotated[str, typer.Option(help="crm-to-books, books-to-crm or both.")] = "both",
+    since_last: Annotated[
+        bool, typer.Option("--since-last", help="Changes since the last run (the default).")
+    ] = False,
+    days: Annotated[int | None, typer.Option(help="Changes of the last N days (no cap).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="The whole history.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show every change; write nothing.")
+    ] = False,
+    record: Annotated[str | None, typer.Option(help="Sync one record: FLOW:SIDE:ID.")] = None,
+) -> None:
+    """Sync an integration now."""
+    if direction not in DIRECTIONS:
+        raise ConfigError(
+            f"--direction {direction!r} is not known; use one of: {', '.join(DIRECTIONS)}"
+        )
+    chosen = [
+        name
+        for name, on in (
+            ("--since-last", since_last),
+            ("--days", days is not None),
+            ("--full", full),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise ConfigError(f"choose one window, not {' and '.join(chosen)}")
+    if days is not None and days < 1:
+        raise ConfigError("--days must be 1 or more (there is no upper limit)")
+    window = (
+        Window(WindowKind.DAYS, days)
+        if days is not None
+        else Window(WindowKind.FULL)
+        if full
+        else Window()
+    )
+    request = SyncRequest(
+        flows=tuple(flow or ()), direction=DIRECTIONS[direction], window=window, dry_run=dry_run
+    )
+    with _app() as application:
+        row = application.store.integrations.get(integration)
+        systems = application.systems(row)
+        with _progress() as progress:
+            if record is not None:
+                flow_name, side, record_id = parse_record(record)
+                report = application.engine.sync_record(
+                    row,
+                    systems,
+                    flow_name,
+                    side,
+                    record_id,
+                    dry_run=dry_run,
+                    progress=_Bars(progress),
+                )
+            else:
+                report = application.engine.run(row, systems, request, _Bars(progress))
+        if dry_run:
+            _print_plan(report)
+        print_report(report, title="Dry run" if dry_run else "Sync")
+    if report.error:
+        raise typer.Exit(1)
+
+
+def _print_plan(report: RunReport) -> None:
+    if not report.planned:
+        out.print("nothing would change")
+        return
+    table = Table("flow", "action", "target", "record", "field", "now", "would be")
+    for change in report.planned:
+        target = "CRM" if change.target is Side.CRM else "accounting"
+        for fc in change.changes:
+            table.add_row(
+                change.flow,
+                change.action,
+                target,
+                f"{change.label} ({change.target_id or 'new'})",
+                fc.field,
+                _short(fc.old),
+                _short(fc.new),
+            )
+    out.print(table)
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@app.command()
+def history(
+    integration: str,
+    run: Annotated[int | None, typer.Option(help="Show one run with its items.")] = None,
+    limit: Annotated[int, typer.Option(help="How many runs to list.")] = 20,
+) -> None:
+    """List past runs, or show one run with every record that was not a plain success."""
+    with _app() as application:
+        store = application.store
+        row = store.integrations.get(integration)
+        if run is None:
+            table = Table(
+                "run",
+                "kind",
+                "status",
+                "started",
+                "created",
+                "updated",
+                "linked",
+                "failed",
+                "error",
+            )
+            for r in store.runs.list(row.id, limit=limit):
+                totals = _totals(r.counts)
+                table.add_row(
+                    str(r.id),
+                    r.kind,
+                    r.status,
+                    r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    *(str(totals.get(o, 0)) for o in ("created", "updated", "linked", "failed")),
+                    r.error or "",
+                )
+            out.print(table)
+            return
+        summary = store.runs.get(run)
+        if summary.integration != row.name:
+            raise ConfigError(f"run {run} belongs to another integration")
+        out.print(
+            f"run {summary.id}: {summary.kind}, {summary.status}, started "
+            f"{summary.started_at:%Y-%m-%d %H:%M:%S}"
+        )
+        table = Table("flow", "side", "record", "outcome", "reason")
+        for item in store.runs.items(run):
+            table.add_row(
+                item.flow,
+                item.side.value,
+                f"{item.label} ({item.record_id})",
+                item.outcome.value,
+                item.reason,
+            )
+        out.print(table)
+
+
+def _totals(counts: Any) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for sides in dict(counts).values():
+        for outcomes in sides.values():
+            for outcome, n in outcomes.items():
+                totals[outcome] = totals.get(outcome, 0) + n
+    return totals
+
+
+@app.command()
+def demo(
+    accounts: Annotated[int, typer.Option(help="How many CRM accounts to seed.")] = 24,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 0,
+) -> None:
+    """Seed two in-memory systems, match, sync both ways and print what happened."""
+    from ledgerbridge.demo import run_demo
+
+    if accounts < 7:
+        raise ConfigError("--accounts must be 7 or more (the seed has seven awkward names)")
+    with _app() as application, _progress() as progress:
+        result = run_demo(application, accounts=accounts, seed=seed, progress=_Bars(progress))
+    print_report(result.fetch, title="Fetch (initial match)")
+    print_report(result.sync, title="Two-way sync")
+    print_report(result.again, title="Second sync (nothing left to do)")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except LedgerbridgeError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
