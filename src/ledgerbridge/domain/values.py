@@ -53,7 +53,12 @@ def _number(value: int | float | Decimal) -> str | int | float:
         return str(d)
     if d == d.to_integral_value():
         return int(d)
-    return float(d)
+    f = float(d)
+    if f.is_integer():
+        # A fraction below a float's precision (1e16 and up) rounds away; return the whole
+        # number a float would canonicalise to, so a second canon gives the same value.
+        return int(Decimal(str(f)))
+    return f
 
 
 def stable_json(value: Any) -> str:
