@@ -341,15 +341,18 @@ class ZohoBooksState:
         self, org_id: str, contact_id: str, data: Mapping[str, Any]
     ) -> dict[str, Any]:
         with self._lock:
-            row = self._row(org_id, CONTACTS, contact_id)
-            people = [dict(p) for p in row.doc["contact_persons"]]
-            person = doc.person(data, {}, self._new_id())
-            people.append(person)
-            doc.mark_primary(
-                people, person["contact_person_id"] if person["is_primary_contact"] else None
+            people = self.contact_persons(org_id, contact_id)
+            before = {p["contact_person_id"] for p in people}
+            people.append({k: v for k, v in data.items() if k != "contact_person_id"})
+            updated = self.update_contact(org_id, contact_id, {"contact_persons": people})
+            new_id = next(
+                p["contact_person_id"]
+                for p in updated["contact_persons"]
+                if p["contact_person_id"] not in before
             )
-            self.update_contact(org_id, contact_id, {"contact_persons": people})
-            return self._person(org_id, contact_id, person["contact_person_id"])
+            if data.get("is_primary_contact"):
+                return self.mark_primary_contact_person(org_id, new_id)
+            return self._person(org_id, contact_id, new_id)
 
     def update_contact_person(
         self, org_id: str, person_id: str, data: Mapping[str, Any]
