@@ -197,24 +197,34 @@ class PageProcessor:
     def _resolve_dependencies(
         self, side: Side, records: Sequence[Record], actions: list[Action]
     ) -> list[Action]:
-        """Sync unbound dependencies first (an invoice's account), then plan those again."""
-        missing = [a for a in actions if isinstance(a, Fail) and a.missing is not None]
-        if not missing or self.sync_dependency is None:
-            return actions
-        synced = False
-        for a in missing:
-            m = a.missing
-            assert m is not None
-            if m.flow in self.flows and m.flow != self.flow.name:
+        """Sync unbound dependencies first (an invoice's account), then plan those again.
+
+        The planner names one missing reference per record (the account, then a line's
+        product), so this repeats while each round binds a dependency not tried before.
+        """
+        tried: set[tuple[str, Side, str]] = set()
+        while True:
+            missing = [a for a in actions if isinstance(a, Fail) and a.missing is not None]
+            if not missing or self.sync_dependency is None:
+                return actions
+            synced = False
+            for a in missing:
+                m = a.missing
+                assert m is not None
+                key = (m.flow, m.side, m.record_id)
+                if key in tried or m.flow not in self.flows or m.flow == self.flow.name:
+                    continue
+                tried.add(key)
                 synced = self.sync_dependency(m.flow, m.side, m.record_id) or synced
-        if not synced:
-            return actions
-        again = {a.record.id for a in missing}
-        replanned = self.process_plan(side, [r for r in records if r.id in again])
-        by_id = {self._action_id(a): a for a in replanned}
-        return [
-            by_id.get(self._action_id(a), a) if self._action_id(a) in again else a for a in actions
-        ]
+            if not synced:
+                return actions
+            again = {a.record.id for a in missing}
+            replanned = self.process_plan(side, [r for r in records if r.id in again])
+            by_id = {self._action_id(a): a for a in replanned}
+            actions = [
+                by_id.get(self._action_id(a), a) if self._action_id(a) in again else a
+                for a in actions
+            ]
 
     def process_plan(self, side: Side, records: Sequence[Record]) -> list[Action]:
         return plan_page(self.fmap, self._context(side, records))
