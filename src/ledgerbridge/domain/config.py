@@ -151,13 +151,9 @@ class FieldRule(_Model):
             raise ValueError(f"field {self.crm}: direction {self.direction} needs a 'books' field")
         if self.direction is not Direction.CRM_TO_BOOKS and self.crm is None:
             raise ValueError(f"field {self.books}: direction {self.direction} needs a 'crm' field")
-        if isinstance(t, ValueMapTransform) and self.direction is Direction.BOTH:
-            values = list(t.map.values())
-            if len({repr(v) for v in values}) != len(values):
-                raise ValueError(
-                    f"field {self.crm}: the value map sends two CRM values to the same "
-                    "accounting value, so it cannot be reversed; make the field one-way"
-                )
+        if isinstance(t, ValueMapTransform) and self.direction is not Direction.CRM_TO_BOOKS:
+            _check_reversible(self.key, t, self.direction)
+        _check_unique(self.children)
         return self
 
 
@@ -224,11 +220,7 @@ class FlowConfig(_Model):
     def _unique_fields(cls, rules: tuple[FieldRule, ...]) -> tuple[FieldRule, ...]:
         if not rules:
             raise ValueError("a flow needs at least one field rule")
-        seen: set[str] = set()
-        for rule in rules:
-            if rule.key in seen:
-                raise ValueError(f"field {rule.key} is mapped twice; keep one rule per field")
-            seen.add(rule.key)
+        _check_unique(rules)
         return rules
 
 
@@ -274,6 +266,47 @@ class IntegrationConfig(_Model):
 
         order_flows(self.flows)  # raises on cycles
         return self
+
+
+def _check_reversible(key: str, t: ValueMapTransform, direction: Direction) -> None:
+    """Accounting values are read back through the inverse map, so each needs one CRM value."""
+    # The inverse is keyed by canonical text (see mapping), so 1, 1.0 and "1" are one value.
+    from ledgerbridge.domain.values import canon
+
+    seen: dict[str, str] = {}
+    for crm_value, books_value in t.map.items():
+        inverse_key = str(canon(books_value))
+        if inverse_key in seen:
+            fix = (
+                "make the field one-way (crm_to_books)"
+                if direction is Direction.BOTH
+                else "a books_to_crm field reads it backwards, so give each accounting value "
+                "one CRM value"
+            )
+            raise ValueError(
+                f"field {key}: the value map sends two CRM values ({seen[inverse_key]!r} and "
+                f"{crm_value!r}) to the same accounting value {books_value!r}, so it cannot be "
+                f"reversed; {fix}"
+            )
+        seen[inverse_key] = crm_value
+
+
+def _check_unique(rules: tuple[FieldRule, ...]) -> None:
+    """One rule per field: two rules writing one target field would overwrite each other."""
+    keys: set[str] = set()
+    books_targets: dict[str, str] = {}
+    for rule in rules:
+        if rule.key in keys:
+            raise ValueError(f"field {rule.key} is mapped twice; keep one rule per field")
+        keys.add(rule.key)
+        if rule.books is not None and rule.direction.writes(Side.BOOKS):
+            other = books_targets.get(rule.books)
+            if other is not None:
+                raise ValueError(
+                    f"accounting field {rule.books} is mapped twice (by fields {other} and "
+                    f"{rule.key}); keep one rule writing it"
+                )
+            books_targets[rule.books] = rule.key
 
 
 def _all_rules(rules: tuple[FieldRule, ...]) -> list[FieldRule]:

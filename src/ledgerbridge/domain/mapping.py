@@ -52,6 +52,17 @@ class CompiledRule:
     # False when the run's direction excludes the field: it neither sends nor receives.
     enabled: bool = True
     _inverse: dict[str, Any] = field(default_factory=dict)
+    # Worked out once at compile time: these sit on the hot path of every record.
+    _sends: dict[Side, bool] = field(default_factory=dict)
+    _receives: dict[Side, bool] = field(default_factory=dict)
+    _parts: dict[Side, tuple[str, ...] | None] = field(default_factory=dict)
+
+    def finalise(self) -> None:
+        for side in Side:
+            path = self.path(side)
+            self._parts[side] = tuple(path.split(".")) if path else None
+            self._sends[side] = self._compute_sends(side)
+            self._receives[side] = self.enabled and self.direction.writes(side) and path is not None
 
     @property
     def key(self) -> str:
@@ -62,6 +73,9 @@ class CompiledRule:
 
     def sends(self, side: Side) -> bool:
         """Whether a change of this field on ``side`` is carried to the other side."""
+        return self._sends[side]
+
+    def _compute_sends(self, side: Side) -> bool:
         if not self.enabled or not self.direction.reads(side):
             return False
         t = self.rule.transform
@@ -70,14 +84,18 @@ class CompiledRule:
         return self.path(side) is not None
 
     def receives(self, side: Side) -> bool:
-        return self.enabled and self.direction.writes(side) and self.path(side) is not None
+        return self._receives[side]
 
     # -- reading ---------------------------------------------------------------------------
 
     def raw(self, side: Side, fields: Mapping[str, Any]) -> Any:
         """The field's own value on ``side``, canonical, for echo hashes."""
-        path = self.path(side)
-        return None if path is None else canon(get_path(fields, path))
+        parts = self._parts[side]
+        if parts is None:
+            return None
+        if len(parts) == 1:
+            return canon(fields.get(parts[0]))
+        return canon(get_path(fields, ".".join(parts)))
 
     def read(self, side: Side, fields: Mapping[str, Any], lookups: LookupTable) -> Any:
         """The canonical value this field has on ``side``."""
@@ -274,6 +292,7 @@ def _compile(rule: FieldRule, direction: Direction, enabled: bool = True) -> Com
     if isinstance(t, ValueMapTransform):
         compiled._inverse = {str(canon(v)): k for k, v in t.map.items()}
     compiled.children = [_compile(c, compiled.direction, compiled.enabled) for c in rule.children]
+    compiled.finalise()
     return compiled
 
 
@@ -286,6 +305,13 @@ class FlowMap:
         self.direction: Direction | None = narrowed
         effective = narrowed if narrowed is not None else flow.direction
         self.rules = [_compile(r, effective, narrowed is not None) for r in flow.fields]
+        self._projected = {
+            side: [r for r in self.rules if r.path(side) is not None] for side in Side
+        }
+        # Rules that can refer to other records; most flows have none on most sides.
+        self._referring = [
+            r for r in self.rules if r.children or isinstance(r.rule.transform, LookupTransform)
+        ]
 
     @property
     def keys(self) -> list[str]:
@@ -296,7 +322,7 @@ class FlowMap:
 
     def project(self, side: Side, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The mapped fields as they stand on ``side`` (for echo hashes)."""
-        return {r.key: r.raw(side, fields) for r in self.rules if r.path(side) is not None}
+        return {r.key: r.raw(side, fields) for r in self._projected[side]}
 
     def read(
         self,
@@ -340,7 +366,7 @@ class FlowMap:
 
     def needs(self, side: Side, fields: Mapping[str, Any]) -> list[LookupNeed]:
         out: list[LookupNeed] = []
-        for r in self.rules:
+        for r in self._referring:
             if r.sends(side) or r.receives(side.other):
                 out.extend(r.needs(side, fields))
         return out

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ledgerbridge.domain.config import FlowConfig
+    from ledgerbridge.domain.config import FieldRule, FlowConfig
 
 
 def order_flows(flows: Sequence[FlowConfig]) -> list[FlowConfig]:
@@ -23,14 +23,8 @@ def order_flows(flows: Sequence[FlowConfig]) -> list[FlowConfig]:
             raise ValueError(f"flows depend on each other in a cycle: {cycle}")
         state[name] = 1
         flow = by_name[name]
-        deps = set(flow.depends_on)
-        for rule in flow.fields:
-            t = rule.transform
-            if t.kind == "lookup" and t.flow != name:
-                deps.add(t.flow)
-        for child in (c for r in flow.fields for c in r.children):
-            if child.transform.kind == "lookup":
-                deps.add(child.transform.flow)
+        # A lookup into the flow itself (a parent account, a product's parts) is no dependency.
+        deps = set(flow.depends_on) | (_lookup_flows(flow.fields) - {name})
         for dep in sorted(deps):
             if dep in by_name:
                 visit(dep, (*path, name))
@@ -40,3 +34,13 @@ def order_flows(flows: Sequence[FlowConfig]) -> list[FlowConfig]:
     for f in flows:
         visit(f.name, ())
     return done
+
+
+def _lookup_flows(rules: Sequence[FieldRule]) -> set[str]:
+    """Flows referred to by lookups among ``rules`` and their children, at any depth."""
+    out: set[str] = set()
+    for rule in rules:
+        if rule.transform.kind == "lookup":
+            out.add(rule.transform.flow)
+        out |= _lookup_flows(rule.children)
+    return out

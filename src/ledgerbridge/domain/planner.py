@@ -103,6 +103,8 @@ class PageInput:
     claimed: set[str] = field(default_factory=set)
     # ids on ``side`` handled earlier in this run (by the other side's pass)
     done: set[str] = field(default_factory=set)
+    # echo hashes of bound records, when the caller worked them out already
+    hashes: Mapping[str, str] = field(default_factory=dict)
 
 
 def record_hash(fmap: FlowMap, side: Side, record: Record) -> str:
@@ -177,7 +179,8 @@ class _Planner:
         side, other = self.side, self.other
         partner_id = binding.id_on(other)
         # Echo check: the mapped values are exactly what we last wrote or saw on this side.
-        if record_hash(self.fmap, side, record) == binding.hash_on(side):
+        current = self.page.hashes.get(record.id) or record_hash(self.fmap, side, record)
+        if current == binding.hash_on(side):
             return Skip(side, record, "no mapped field changed", label, partner_id, False, True)
         partner = self.page.partners.get(partner_id)
         if partner is None or partner.deleted:

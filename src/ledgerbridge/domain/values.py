@@ -17,6 +17,11 @@ from typing import Any
 
 def canon(value: Any) -> Any:
     """The canonical, JSON-safe form of a field value."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is int:
+        return value
     if value is None or value == "" or value == [] or value == {}:
         return None
     if isinstance(value, bool):
@@ -61,8 +66,12 @@ def _number(value: int | float | Decimal) -> str | int | float:
     return f
 
 
+# One encoder for every call: json.dumps with options builds a new encoder each time.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def stable_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def value_hash(values: Mapping[str, Any]) -> str:

@@ -94,15 +94,18 @@ class PageProcessor:
 
     def _context(self, side: Side, records: Sequence[Record]) -> PageInput:
         other = side.other
-        ids = [r.id for r in records]
+        done = self.state.done[side]
+        ids = [r.id for r in records if r.id not in done]
         bindings = self.store.bindings.get_many(self.iid, self.flow.name, side, ids)
+        hashes: dict[str, str] = {}
+        for r in records:
+            if r.id in bindings and not r.deleted:
+                hashes[r.id] = record_hash(self.fmap, side, r)
         # Partners of bound records that changed (echoes need no partner).
         partner_ids = [
-            b.id_on(other)
-            for r in records
-            if (b := bindings.get(r.id)) is not None
-            and not r.deleted
-            and record_hash(self.fmap, side, r) != b.hash_on(side)
+            bindings[rid].id_on(other)
+            for rid, h in hashes.items()
+            if h != bindings[rid].hash_on(side)
         ]
         partners: dict[str, Record] = {}
         if partner_ids:
@@ -110,9 +113,10 @@ class PageProcessor:
             for rec in conn.get_many(self.module(other), partner_ids):
                 partners[rec.id] = rec
         candidates, claimed = self._candidates(
-            side, [r for r in records if r.id not in bindings and not r.deleted]
+            side,
+            [r for r in records if r.id not in bindings and r.id not in done and not r.deleted],
         )
-        lookups = self._lookups(side, records, partners.values())
+        lookups = self._lookups(side, [r for r in records if r.id not in done], partners.values())
         return PageInput(
             side=side,
             records=records,
@@ -121,7 +125,8 @@ class PageProcessor:
             candidates=candidates,
             lookups=lookups,
             claimed=claimed | self.state.claimed[other],
-            done=self.state.done[side],
+            done=done,
+            hashes=hashes,
         )
 
     def _candidates(
