@@ -305,7 +305,8 @@ class PageProcessor:
                     c.side,
                     c.source.id,
                     c.label,
-                    tuple(FieldChange(k, None, v) for k, v in _flat(c.fields)),
+                    # An empty field of a new record is no change worth listing.
+                    tuple(FieldChange(k, None, v) for k, v in _flat(c.fields) if v is not None),
                 )
             )
             self.counts.add(self.flow.name, c.side, Outcome.CREATED)
