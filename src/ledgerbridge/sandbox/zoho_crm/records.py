@@ -124,8 +124,11 @@ class RecordChecker:
         merged = {**(existing or {}), **changes}
         for api_name in self.module.mandatory:
             missing = (existing is None or api_name in raw) and empty(merged.get(api_name))
-            if missing and not any(e.details.get("api_name") == api_name for e in errors):
-                errors.append(mandatory_missing(api_name, f"{base}.{api_name}"))
+            path = f"{base}.{api_name}"
+            if missing and not any(
+                str(e.details.get("json_path", "")).startswith(path) for e in errors
+            ):
+                errors.append(mandatory_missing(api_name, path))
         if self.module.api_name == "Contacts" and (
             "First_Name" in changes or "Last_Name" in changes
         ):

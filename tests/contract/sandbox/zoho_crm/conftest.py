@@ -34,6 +34,8 @@ class Crm:
     transport: ValidatingTransport
     client: httpx.Client
     token: str
+    #: around the validator, for inputs the real service takes but the spec does not describe
+    raw: httpx.Client
 
     def call(
         self,
@@ -106,8 +108,10 @@ def crm(receiver: Receiver) -> Iterator[Crm]:
     client = httpx.Client(transport=transport, base_url=BASE, timeout=30)
     oauth: OAuthServer = app.state.oauth
     token = oauth.issue_for_tests().access_token
-    yield Crm(app, state, clock, oauth, ledger, transport, client, token)
+    raw = httpx.Client(transport=InProcessTransport(app), base_url=BASE, timeout=30)
+    yield Crm(app, state, clock, oauth, ledger, transport, client, token, raw)
     client.close()
+    raw.close()
     state.close()
 
 

@@ -64,7 +64,12 @@ def test_page_reaches_only_two_thousand_then_page_token_goes_on(crm: Crm) -> Non
         modified=START - timedelta(days=3),
         spacing_seconds=1,
     )
-    params = {"fields": "Last_Name", "per_page": 200, "sort_by": "Modified_Time", "sort_order": "asc"}
+    params = {
+        "fields": "Last_Name",
+        "per_page": 200,
+        "sort_by": "Modified_Time",
+        "sort_order": "asc",
+    }
     tenth = crm.get("/Contacts", params={**params, "page": 10}).json()
     assert tenth["info"]["count"] == 200
     assert tenth["info"]["more_records"] is True
@@ -108,7 +113,11 @@ def test_if_modified_since_includes_the_boundary_second(crm: Crm) -> None:
     [boundary] = crm.insert("Accounts", account("Boundary"))
     crm.clock.set(at(10, 0, 1))
     [late] = crm.insert("Accounts", account("Late"))
-    params = {"fields": "Account_Name,Modified_Time", "sort_by": "Modified_Time", "sort_order": "asc"}
+    params = {
+        "fields": "Account_Name,Modified_Time",
+        "sort_by": "Modified_Time",
+        "sort_order": "asc",
+    }
     answer = crm.get(
         "/Accounts", params=params, headers={"If-Modified-Since": "2026-03-10T10:00:00+00:00"}
     )
@@ -159,6 +168,7 @@ def test_custom_view_add_to_xero(crm: Crm) -> None:
     answer = crm.get("/Accounts", params={"fields": "Account_Name", "cvid": view.id})
     assert [record["Account_Name"] for record in answer.json()["data"]] == ["Yes"]
     everything = crm.state.view_for("Accounts", "All Accounts")
-    assert crm.get("/Accounts", params={"fields": "id", "cvid": everything.id}).json()["info"][
-        "count"
-    ] == 3
+    assert (
+        crm.get("/Accounts", params={"fields": "id", "cvid": everything.id}).json()["info"]["count"]
+        == 3
+    )
