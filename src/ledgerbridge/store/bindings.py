@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from ledgerbridge.domain.bindings import Binding
 from ledgerbridge.domain.errors import StateError
@@ -102,6 +102,30 @@ def _repeated(values: Sequence[str]) -> set[str]:
     return {value for value, n in Counter(values).items() if n > 1}
 
 
+def _insert_returning_ids(
+    conn: Connection, integration_id: int, flow: str, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert ``rows`` in bulk and return their new ids in input order.
+
+    A plain executemany plus a lookup by the unique CRM ids, rather than INSERT ... RETURNING:
+    SQLite does not promise RETURNING rows in input order (SQLAlchemy then inserts row by row),
+    and on PostgreSQL the multi-row RETURNING statement costs more to build than it saves.
+    """
+    conn.execute(bindings.insert(), rows)
+    ids: dict[str, int] = {}
+    crm_ids = [r["crm_id"] for r in rows]
+    for chunk in _chunks(crm_ids, LOOKUP_CHUNK):
+        found = conn.execute(
+            sa.select(bindings.c.crm_id, bindings.c.id).where(
+                bindings.c.crm_id.in_(chunk),
+                bindings.c.integration_id == integration_id,
+                bindings.c.flow == flow,
+            )
+        )
+        ids.update({r.crm_id: r.id for r in found})
+    return [ids[c] for c in crm_ids]
+
+
 class BindingRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -140,10 +164,9 @@ class BindingRepository:
             {**_values(b, now), "integration_id": integration_id, "flow": flow, "created_at": now}
             for b in items
         ]
-        statement = bindings.insert().returning(bindings.c.id, sort_by_parameter_order=True)
         try:
             with self._engine.begin() as conn:
-                new_ids = conn.execute(statement, rows).scalars().all()
+                new_ids = _insert_returning_ids(conn, integration_id, flow, rows)
         except sa.exc.IntegrityError:
             raise self._conflict(integration_id, flow, items) from None
         return [

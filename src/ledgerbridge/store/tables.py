@@ -107,11 +107,12 @@ bindings = sa.Table(
     _created_at(),
     _updated_at(),
     # One binding per integration, flow, side and external id; these also serve every lookup
-    # by id, so finding bindings costs the same whatever the table size.
-    sa.UniqueConstraint("integration_id", "flow", "crm_id"),
-    sa.UniqueConstraint("integration_id", "flow", "books_id"),
-    # Keyset pagination through one flow's bindings.
-    sa.Index(None, "integration_id", "flow", "id"),
+    # by external id, so finding bindings costs the same whatever the table size. The external
+    # id leads so that no index offers a bare (integration_id, flow) prefix: PostgreSQL, before
+    # it has statistics on a freshly filled table, takes such a prefix for highly selective
+    # and would scan a whole flow per lookup.
+    sa.UniqueConstraint("crm_id", "integration_id", "flow"),
+    sa.UniqueConstraint("books_id", "integration_id", "flow"),
 )
 
 cursors = sa.Table(

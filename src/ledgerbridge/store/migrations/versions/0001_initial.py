@@ -94,10 +94,10 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_bindings"),
         sa.UniqueConstraint(
-            "integration_id", "flow", "crm_id", name="uq_bindings_integration_id_flow_crm_id"
+            "crm_id", "integration_id", "flow", name="uq_bindings_crm_id_integration_id_flow"
         ),
         sa.UniqueConstraint(
-            "integration_id", "flow", "books_id", name="uq_bindings_integration_id_flow_books_id"
+            "books_id", "integration_id", "flow", name="uq_bindings_books_id_integration_id_flow"
         ),
         sa.ForeignKeyConstraint(
             ["integration_id"],
@@ -105,9 +105,6 @@ def upgrade() -> None:
             name="fk_bindings_integration_id_integrations",
             ondelete="CASCADE",
         ),
-    )
-    op.create_index(
-        "ix_bindings_integration_id_flow_id", "bindings", ["integration_id", "flow", "id"]
     )
     op.create_table(
         "cursors",
@@ -173,7 +170,6 @@ def downgrade() -> None:
     op.drop_index("ix_runs_integration_id_started_at", table_name="runs")
     op.drop_table("runs")
     op.drop_table("cursors")
-    op.drop_index("ix_bindings_integration_id_flow_id", table_name="bindings")
     op.drop_table("bindings")
     op.drop_table("flows")
     op.drop_table("integrations")
