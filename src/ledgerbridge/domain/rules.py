@@ -24,7 +24,8 @@ def rule_holds(rule: RequiredRule, fields: Mapping[str, Any]) -> bool:
     if rule.check == "true":
         return is_true(value)
     if rule.check == "one_of":
-        return canon(value) in {canon(v) for v in rule.values}
+        # A list, not a set: lookups and subforms canonicalise to unhashable dicts and lists.
+        return canon(value) in [canon(v) for v in rule.values]
     return not is_empty(value)
 
 
