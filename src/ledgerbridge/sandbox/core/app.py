@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerbridge.sandbox.core.clock import VirtualClock
@@ -30,17 +32,50 @@ class ConnectionDroppedError(Exception):
     """Raised after the answer started, so the server aborts the connection mid-answer."""
 
 
-def route_template(app: ASGIApp, scope: Scope) -> str:
-    """The path template of the route that will answer ``scope`` (``/crm/v8/{module}/{id}``)."""
+@dataclass(frozen=True)
+class RouteTemplate:
+    """One route flattened out of included routers: its full path template and methods."""
+
+    template: str
+    pattern: re.Pattern[str]
+    methods: frozenset[str] | None
+
+
+def route_templates(app: ASGIApp) -> list[RouteTemplate]:
+    """Every route of ``app`` with its full template, including routes of included routers."""
     routes = getattr(app, "routes", None) or getattr(getattr(app, "router", None), "routes", [])
-    partial: str | None = None
+    found: list[RouteTemplate] = []
     for route in routes:
-        match, _child = route.matches(scope)
+        # FastAPI keeps included routers as lazy branches that expose their effective routes
+        contexts = getattr(route, "effective_route_contexts", None)
+        if callable(contexts):
+            for context in contexts():
+                methods = getattr(context.original_route, "methods", None)
+                found.append(_template(str(context.path), methods))
+            continue
         path = getattr(route, "path", None)
-        if match == Match.FULL and isinstance(path, str):
-            return path
-        if match == Match.PARTIAL and partial is None and isinstance(path, str):
-            partial = path
+        if isinstance(path, str):
+            found.append(_template(path, getattr(route, "methods", None)))
+    return found
+
+
+def _template(path: str, methods: Any) -> RouteTemplate:
+    pattern, _format, _convertors = compile_path(path)
+    return RouteTemplate(path, pattern, frozenset(m.upper() for m in methods) if methods else None)
+
+
+def route_template(app: ASGIApp, scope: Scope, routes: list[RouteTemplate] | None = None) -> str:
+    """The path template of the route that will answer ``scope`` (``/crm/v8/{module}/{id}``)."""
+    path = str(scope["path"])
+    method = str(scope.get("method", "GET")).upper()
+    partial: str | None = None
+    for route in routes if routes is not None else route_templates(app):
+        if route.pattern.match(path) is None:
+            continue
+        if route.methods is None or method in route.methods:
+            return route.template
+        if partial is None:
+            partial = route.template
     return partial or UNMATCHED_TEMPLATE
 
 
@@ -73,12 +108,19 @@ class _InstrumentMiddleware:
         self.limit_response = limit_response
         self.headers = headers
         self.error_response = error_response
+        self._routes: list[RouteTemplate] | None = None
+
+    def _templates(self) -> list[RouteTemplate]:
+        # routes are all registered before the first call arrives
+        if self._routes is None:
+            self._routes = route_templates(self.root)
+        return self._routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or str(scope["path"]).startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
-        template = route_template(self.root, scope)
+        template = route_template(self.root, scope, self._templates())
         status = DROPPED_STATUS
 
         async def recording_send(message: Message) -> None:
@@ -305,7 +347,9 @@ __all__ = [
     "ADMIN_PREFIX",
     "DROPPED_STATUS",
     "ConnectionDroppedError",
+    "RouteTemplate",
     "admin_router",
     "instrument",
     "route_template",
+    "route_templates",
 ]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.responses import JSONResponse, Response
 
 from ledgerbridge.sandbox.core.app import admin_router, instrument
@@ -70,6 +70,14 @@ def rig() -> Rig:
     def open_path() -> dict[str, str]:
         return {"limited": "no"}
 
+    nested = APIRouter(prefix="/inner")
+
+    @nested.post("/records/{record_id}")
+    def post_record(record_id: str) -> dict[str, str]:
+        return {"id": record_id}
+
+    app.include_router(nested, prefix="/outer")
+
     instrument(
         app,
         system="demo",
@@ -101,9 +109,17 @@ def test_ledger_counts_route_templates_and_admin_is_not_counted(
     client.get("/things/2")
     client.get("/nowhere")
     client.get("/_sandbox/ledger")
-    assert rig.ledger.counts() == {"GET /things/{thing_id}": 2, "GET (unmatched)": 1}
+    assert client.post("/outer/inner/records/7").json() == {"id": "7"}
+    # a route that exists for another method is still counted under its template
+    assert client.get("/outer/inner/records/7").status_code == 405
+    assert rig.ledger.counts() == {
+        "GET /things/{thing_id}": 2,
+        "GET (unmatched)": 1,
+        "POST /outer/inner/records/{record_id}": 1,
+        "GET /outer/inner/records/{record_id}": 1,
+    }
     answer = client.get("/_sandbox/ledger").json()
-    assert answer["total"] == 3
+    assert answer["total"] == 5
     client.post("/_sandbox/ledger/reset")
     assert rig.ledger.total() == 0
 
