@@ -12,6 +12,7 @@ from ledgerbridge.domain.bindings import Binding
 from ledgerbridge.domain.errors import StateError
 from ledgerbridge.domain.records import Side
 from ledgerbridge.store import StatementCounter, Store
+from ledgerbridge.store.bindings import _GET_MANY
 from tests.integration.store.samples import make_integration
 
 
@@ -206,3 +207,26 @@ def test_insert_many_is_bulk(store: Store) -> None:
     with StatementCounter(store.engine) as counter:
         store.bindings.update_many(iid, "accounts", saved)
     assert counter.count <= 3
+
+
+def test_get_many_plan_uses_the_unique_index(store: Store) -> None:
+    """No statistics yet (a freshly filled table): the lookup still goes through the index."""
+    iid = make_integration(store)
+    _fill(store, iid, "accounts", 0, 3000)
+    with StatementCounter(store.engine) as counter:
+        store.bindings.get_many(iid, "accounts", Side.BOOKS, ["books-1", "books-2"])
+    (statement,) = counter.statements
+    assert "FROM bindings" in statement
+    query = _GET_MANY[Side.BOOKS].params(
+        integration_id=iid, flow="accounts", ids=["books-1", "books-2"]
+    )
+    with store.engine.connect() as conn:
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        explain = "EXPLAIN " if conn.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+        text = "\n".join(str(row) for row in conn.exec_driver_sql(explain + sql))
+    if store.engine.dialect.name == "postgresql":
+        assert "Index Scan using uq_bindings_books_id_integration_id_flow" in text, text
+    else:
+        # SQLite names the index of a table-level UNIQUE constraint itself.
+        assert "USING INDEX sqlite_autoindex_bindings" in text, text
+        assert "books_id=? AND integration_id=? AND flow=?" in text, text
