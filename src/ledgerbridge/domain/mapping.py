@@ -130,16 +130,27 @@ class CompiledRule:
         return canon(out)
 
     def fill_from_base(self, side: Side, value: Any, base: Any) -> Any:
-        """Child fields that ``side`` does not send keep their base value, item by item.
+        """What ``side`` holds, completed from the base where it cannot hold it.
 
-        A line's product flows CRM -> accounting only; the accounting side's lines still count
-        as unchanged when only that field is absent from what it sends.
+        Child fields that ``side`` does not send keep their base value, item by item: a line's
+        product flows CRM -> accounting only, so the accounting side's lines still count as
+        unchanged when only that field is absent from what it sends. Items past the accounting
+        side's ``max_items`` were never sent there, so it cannot have changed them either.
         """
-        if not self.children or not isinstance(value, list) or not isinstance(base, list):
+        if not self.children or not isinstance(base, list):
+            return value
+        limit = self.rule.max_items
+        hidden: list[Any] = []
+        if side is Side.BOOKS and limit is not None and len(base) > limit:
+            if value is None:
+                value = []
+            if isinstance(value, list) and len(value) <= limit:
+                hidden = base[limit:]
+        if not isinstance(value, list):
             return value
         silent = [c.key for c in self.children if not c.sends(side)]
         if not silent:
-            return value
+            return canon(value + hidden) if hidden else value
         out = []
         for i, item in enumerate(value):
             merged = dict(item) if isinstance(item, dict) else {}
@@ -148,7 +159,7 @@ class CompiledRule:
                 if key in old:
                     merged[key] = old[key]
             out.append(canon(merged))
-        return out
+        return canon(out + hidden)
 
     def _read_lookup(self, side: Side, value: Any, t: LookupTransform, lookups: LookupTable) -> Any:
         if side is Side.CRM:
