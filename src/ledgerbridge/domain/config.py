@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    Tag,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from ledgerbridge.domain.records import Side
 
@@ -59,11 +69,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class RenameTransform(_Model):
+class _Transform(_Model):
+    """Transforms always serialise their ``kind``, even when defaults are left out."""
+
+    @model_serializer(mode="wrap")
+    def _with_kind(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        data.setdefault("kind", getattr(self, "kind"))  # noqa: B009 - every subclass has one
+        return data
+
+
+class RenameTransform(_Transform):
     kind: Literal["rename"] = "rename"
 
 
-class ValueMapTransform(_Model):
+class ValueMapTransform(_Transform):
     """Maps CRM values to accounting values (picklists, statuses). Reversed for the way back."""
 
     kind: Literal["value_map"] = "value_map"
@@ -75,14 +95,14 @@ class ValueMapTransform(_Model):
     has_default_to_crm: bool = False
 
 
-class DefaultTransform(_Model):
+class DefaultTransform(_Transform):
     """Fills the target with ``value`` when the source is empty."""
 
     kind: Literal["default"] = "default"
     value: Any
 
 
-class LookupTransform(_Model):
+class LookupTransform(_Transform):
     """The field holds a reference to a record bound by another flow (e.g. an invoice's account)."""
 
     kind: Literal["lookup"] = "lookup"
@@ -95,28 +115,35 @@ class LookupTransform(_Model):
     books_key: str | None = None
 
 
-class ComputedTransform(_Model):
+class ComputedTransform(_Transform):
     """A value built from several source fields with a ``{Field}`` template; always one-way."""
 
     kind: Literal["computed"] = "computed"
     template: str
 
 
-class ConstantTransform(_Model):
+class ConstantTransform(_Transform):
     """Always writes ``value`` to the target; one-way."""
 
     kind: Literal["constant"] = "constant"
     value: Any
 
 
+def _transform_kind(value: Any) -> str:
+    """A transform written without ``kind`` is a plain rename (configs stay short)."""
+    if isinstance(value, dict):
+        return str(value.get("kind", "rename"))
+    return str(getattr(value, "kind", "rename"))
+
+
 Transform = Annotated[
-    RenameTransform
-    | ValueMapTransform
-    | DefaultTransform
-    | LookupTransform
-    | ComputedTransform
-    | ConstantTransform,
-    Field(discriminator="kind"),
+    Annotated[RenameTransform, Tag("rename")]
+    | Annotated[ValueMapTransform, Tag("value_map")]
+    | Annotated[DefaultTransform, Tag("default")]
+    | Annotated[LookupTransform, Tag("lookup")]
+    | Annotated[ComputedTransform, Tag("computed")]
+    | Annotated[ConstantTransform, Tag("constant")],
+    Discriminator(_transform_kind),
 ]
 
 

@@ -1,0 +1,5 @@
+"""``python -m ledgerbridge``."""
+
+from ledgerbridge.cli import main
+
+main()
