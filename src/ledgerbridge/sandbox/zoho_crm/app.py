@@ -37,6 +37,14 @@ MAX_ACCESS_PER_REFRESH = 10
 MAX_CHANNEL_DAYS = 7
 ORG_LIMIT_KEY = "org"
 _SORT_FIELDS = ("id", "Created_Time", "Modified_Time")
+# the v8 user types; AllUsers is the older spelling clients still send
+_ACTIVE_USER_TYPES = (
+    "AllUsers",
+    "ActiveUsers",
+    "ActiveConfirmedUsers",
+    "ConfirmedUsers",
+    "AdminUsers",
+)
 _WRITE_STATUS = {"insert": 201, "update": 200, "upsert": 200}
 
 
@@ -330,14 +338,18 @@ def _meta_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
         return _json(state, 200, {"org": [org_json(state)]})
 
     @router.get("/users")
-    def users(request: Request, type: str = "AllUsers") -> Response:
+    def users(request: Request, type: str = "ActiveUsers") -> Response:
         user_id = auth(request)
         if type == "CurrentUser":
             chosen = [state.users.get(user_id) or state.user()]
-        elif type in ("AllUsers", "ActiveUsers", "AdminUsers"):
+        elif type in _ACTIVE_USER_TYPES:
             chosen = list(state.users.values())
+        elif type in ("DeactiveUsers", "NotConfirmedUsers"):
+            chosen = []
         else:
             raise e.invalid_param("type")
+        if not chosen:
+            return _json(state, 204, None)
         body = {
             "users": [user_json(state, user) for user in chosen],
             "info": {"per_page": 200, "count": len(chosen), "page": 1, "more_records": False},

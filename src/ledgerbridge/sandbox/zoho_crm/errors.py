@@ -63,11 +63,12 @@ def invalid_param(name: str, **extra: Any) -> ApiError:
 
 
 def invalid_module(name: str) -> ApiError:
+    del name  # the real answer does not echo the module name
     return ApiError(
         400,
         "INVALID_MODULE",
         "The module name given seems to be invalid",
-        {"resource_path_index": 0, "module": name},
+        {"api_name": "module", "resource_path_index": 0},
     )
 
 

@@ -161,7 +161,8 @@ def test_coql_in_where_order_and_limit(crm: Crm) -> None:
     status, body = coql(
         crm,
         "select Email, Last_Name, Account_Name, Account_Name.Account_Name from Contacts "
-        "where (Email in ('A@B.test', 'x@y.test')) and Modified_Time >= '2026-03-10T00:00:00+00:00' "
+        "where (Email in ('A@B.test', 'x@y.test')) "
+        "and Modified_Time >= '2026-03-10T00:00:00+00:00' "
         "order by Last_Name desc limit 0, 200",
     )
     assert status == 200
@@ -188,7 +189,8 @@ def test_coql_like_null_and_escaped_quote(crm: Crm) -> None:
     assert [row["Last_Name"] for row in body["data"]] == ["Nomail"]  # type: ignore[attr-defined]
     _, body = coql(
         crm,
-        "select Last_Name from Contacts where Email not in ('o@elsewhere.test') and Email is not null",
+        "select Last_Name from Contacts "
+        "where Email not in ('o@elsewhere.test') and Email is not null",
     )
     assert [row["Last_Name"] for row in body["data"]] == ["O'Brien"]  # type: ignore[attr-defined]
 
