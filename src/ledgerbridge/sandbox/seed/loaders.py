@@ -57,8 +57,11 @@ def load_zoho_crm(world: SeedWorld, state: ZohoCrmState) -> dict[str, str]:
         ("Invoices", world.crm.invoices),
         ("Purchase_Orders", world.crm.purchase_orders),
     ):
-        for record in records:
-            ids[record.key] = _crm_create(state, module, record, ids)
+        for start in range(0, len(records), 500):
+            # one commit per batch instead of one per record
+            with state.storage.transaction():
+                for record in records[start : start + 500]:
+                    ids[record.key] = _crm_create(state, module, record, ids)
     return ids
 
 
@@ -73,18 +76,22 @@ def _crm_create(
 
 def load_xero(world: SeedWorld, state: XeroState) -> dict[str, str]:
     ids: dict[str, str] = {}
-    _xero_batches(state.save_contacts, world.xero.contacts, ids)
-    _xero_batches(state.save_items, world.xero.items, ids)
-    _xero_batches(state.save_invoices, world.xero.invoices, ids)
-    _xero_batches(state.save_purchase_orders, world.xero.purchase_orders, ids)
+    _xero_batches(state, state.save_contacts, world.xero.contacts, ids)
+    _xero_batches(state, state.save_items, world.xero.items, ids)
+    _xero_batches(state, state.save_invoices, world.xero.invoices, ids)
+    _xero_batches(state, state.save_purchase_orders, world.xero.purchase_orders, ids)
     return ids
 
 
-def _xero_batches(save: Any, records: Sequence[SeedRecord], ids: dict[str, str]) -> None:
+def _xero_batches(
+    state: XeroState, save: Any, records: Sequence[SeedRecord], ids: dict[str, str]
+) -> None:
     for start in range(0, len(records), 500):
         batch = records[start : start + 500]
         try:
-            results = save([resolve(r.data, ids) for r in batch], create_only=True)
+            # one commit per batch instead of one per record
+            with state.store.transaction():
+                results = save([resolve(r.data, ids) for r in batch], create_only=True)
         except XeroValidationError as exc:
             raise SeedLoadError(f"Xero refused a batch: {exc}") from exc
         for record, result in zip(batch, results, strict=True):

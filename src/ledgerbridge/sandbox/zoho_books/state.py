@@ -47,6 +47,7 @@ ACCESS_TTL_SECONDS = 3600
 
 _FIRST_RECORD_ID = 460000000000001
 _FIRST_ORG_ID = 10234695
+_ID_BLOCK = 1000
 _OPEN_INVOICE = ("sent", "partially_paid")
 _CURRENCIES: dict[str, tuple[str, str, int]] = {
     "USD": ("US Dollar", "$", 2),
@@ -114,6 +115,7 @@ class ZohoBooksState:
         )
         self.listeners: list[Listener] = []
         self._lock = threading.RLock()
+        self._ids: list[int] = []
         self._orgs: dict[str, dict[str, Any]] = {
             o["organization_id"]: o for o in self.store.organizations()
         }
@@ -656,7 +658,8 @@ class ZohoBooksState:
         Invoices and purchase orders may carry ``status`` "sent"/"open" to land past draft.
         Webhooks are not sent for bulk loads (they stand for data that was there before).
         """
-        with self._lock:
+        # one transaction for the whole load: ids and numbers are drawn without a commit each
+        with self._lock, self.store.transaction():
             org = self.organization(org_id)
             now = self._now_ms()
             new_rows: dict[str, Row] = {}
@@ -678,6 +681,7 @@ class ZohoBooksState:
                 item_rows.append(row)
                 new_rows[row.id] = row
             self._pending = new_rows
+            self._bulk = True
             try:
                 invoice_rows = []
                 for data in invoices:
@@ -696,6 +700,7 @@ class ZohoBooksState:
                     po_rows.append(row)
             finally:
                 self._pending = {}
+                self._bulk = False
             with self.store.transaction():
                 self.store.insert_many(contact_rows)
                 self.store.add_persons(
@@ -716,6 +721,7 @@ class ZohoBooksState:
     # -- builders ------------------------------------------------------------------------------
 
     _pending: dict[str, Row] = {}
+    _bulk = False
 
     def _contact_row(
         self, org: Mapping[str, Any], data: Mapping[str, Any], existing: Row | None, now: int
@@ -1007,7 +1013,13 @@ class ZohoBooksState:
     # -- helpers -------------------------------------------------------------------------------
 
     def _new_id(self) -> str:
-        return str(self.store.next_numbers("record_id", 1, _FIRST_RECORD_ID)[0])
+        # ids are reserved in blocks; a restart skips the rest of a block, as real ids have gaps
+        with self._lock:
+            if not self._ids:
+                self._ids = list(
+                    reversed(self.store.next_numbers("record_id", _ID_BLOCK, _FIRST_RECORD_ID))
+                )
+            return str(self._ids.pop())
 
     def _now_ms(self) -> int:
         return int(self.clock.now().timestamp() * 1000)
@@ -1069,12 +1081,17 @@ class ZohoBooksState:
         if pending is not None and pending.kind == "items":
             return pending.doc
         row = self.store.get("items", org_id, item_id)
+        if row is not None and self._bulk:
+            # during a bulk load the same items come back on many lines
+            self._pending[item_id] = row
         return None if row is None else row.doc
 
     def _reference(self, org_id: str, contact_id: str, contact_type: str) -> Row:
         row = self._pending.get(contact_id)
         if row is None or row.kind != "contacts":
             row = self.store.get("contacts", org_id, contact_id)
+            if row is not None and self._bulk:
+                self._pending[contact_id] = row
         if row is None:
             raise BooksError(1002, f"{contact_type.capitalize()} does not exist.")
         if row.doc["contact_type"] != contact_type:
@@ -1210,15 +1227,8 @@ class ZohoBooksState:
         contact = self.store.get("contacts", org_id, customer_id)
         if contact is None:
             return
-        open_total = sum(
-            (
-                Decimal(str(r.doc["balance"]))
-                for r in self.store.find_by_parent("invoices", customer_id)
-                if r.doc["status"] in _OPEN_INVOICE
-            ),
-            Decimal(0),
-        )
-        contact.doc["outstanding_receivable_amount"] = money_out(open_total)
+        open_total = self.store.sum_open("invoices", customer_id, _OPEN_INVOICE, "balance")
+        contact.doc["outstanding_receivable_amount"] = money_out(Decimal(open_total))
         self.store.replace(contact)
 
     def _render(

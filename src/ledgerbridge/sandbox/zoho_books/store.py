@@ -259,6 +259,17 @@ class BooksStore:
             ).fetchall()
         return [self._row(r) for r in found]
 
+    def sum_open(self, kind: str, parent_id: str, statuses: Sequence[str], field: str) -> str:
+        """The sum of a money field over a parent's records in some statuses, as text."""
+        marks = ", ".join("?" * len(statuses))
+        with self._lock:
+            found = self._conn.execute(
+                f"SELECT COALESCE(SUM(json_extract(doc, '$.{field}')), 0) FROM records "
+                f"WHERE kind = ? AND parent_id = ? AND status IN ({marks})",
+                (kind, parent_id, *statuses),
+            ).fetchone()
+        return str(found[0])
+
     # -- contact persons -----------------------------------------------------------------------
 
     def set_persons(self, contact_id: str, person_ids: Iterable[str]) -> None:
