@@ -602,7 +602,7 @@ class XeroState:
         create_only: bool = False,
         target_id: str | None = None,
     ) -> list[WriteResult]:
-        return [self._save_document("invoices", e, target_id) for e in elements]
+        return [self._save_document("invoices", e, target_id, create_only) for e in elements]
 
     def save_purchase_orders(
         self,
@@ -611,7 +611,7 @@ class XeroState:
         create_only: bool = False,
         target_id: str | None = None,
     ) -> list[WriteResult]:
-        return [self._save_document("purchase_orders", e, target_id) for e in elements]
+        return [self._save_document("purchase_orders", e, target_id, create_only) for e in elements]
 
     def _resolve_contact(self, given: Any) -> tuple[str | None, str | None]:
         """The contact a document names: by ContactID, ContactNumber, or Name (made if new)."""
@@ -639,6 +639,7 @@ class XeroState:
         kind: Literal["invoices", "purchase_orders"],
         element: dict[str, Any],
         target: str | None,
+        create_only: bool = False,
     ) -> WriteResult:
         invoice = kind == "invoices"
         id_name = "InvoiceID" if invoice else "PurchaseOrderID"
@@ -652,7 +653,12 @@ class XeroState:
                 if existing is None:
                     noun = "Invoice" if invoice else "Purchase Order"
                     return _failed(element, [f"{noun} could not be found"], id_name)
-            elif invoice and element.get("InvoiceNumber") and element.get("Type") == "ACCREC":
+            elif (
+                invoice
+                and not create_only
+                and element.get("InvoiceNumber")
+                and element.get("Type") == "ACCREC"
+            ):
                 # POST with a known number updates that invoice, as Xero does
                 found = collection.rows(
                     {"InvoiceNumber": element["InvoiceNumber"], "Type": "ACCREC"},
