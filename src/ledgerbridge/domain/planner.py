@@ -331,20 +331,24 @@ class _Planner:
 
     def _link_overwrite(self, record: Record, partner: Record, label: str, key: str) -> Action:
         # Our values go over the existing partner: everything this side sends is a change.
+        # Fields only the partner sends (an accounting balance) come across as its changes.
         crm, books = (record, partner) if self.side is Side.CRM else (partner, record)
         base: dict[str, Any] = {}
         try:
             other_values, errors = self.fmap.read(self.other, partner.data, self.page.lookups)
         except MissingLookup:
-            other_values, errors = {}, []
+            other_values, errors = {}, ["lookup"]
+        partner_sends = False
         if not errors:
-            base = dict(other_values)
+            ours = set(self.fmap.sending_keys(self.side))
+            base = {k: v for k, v in other_values.items() if k in ours}
+            partner_sends = any(k not in ours for k in other_values)
         return self._merge(
             crm,
             books,
             base,
-            self.side is Side.CRM,
-            self.side is Side.BOOKS,
+            self.side is Side.CRM or partner_sends,
+            self.side is Side.BOOKS or partner_sends,
             label,
             matched_by=key,
         )
