@@ -576,21 +576,31 @@ def _watch_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
         auth(request)
         if not channel_ids:
             raise e.required_param("channel_ids")
+        idents = [part.strip() for part in channel_ids.split(",") if part.strip()]
+        known = {str(channel.channel_id) for channel in state.channels}
+        if not idents or any(ident not in known for ident in idents):
+            raise e.ApiError(
+                400,
+                "INVALID_DATA",
+                "invalid data",
+                {
+                    "api_name": "channel_ids",
+                    "json_path": "$.channel_ids",
+                    "expected_data_type": "bigint",
+                },
+            )
         answers = []
-        for index, ident in enumerate(part.strip() for part in channel_ids.split(",")):
-            if state.notifier.remove(ident):
-                answers.append(
-                    {
-                        "code": "SUCCESS",
-                        "details": {"channel_id": ident},
-                        "message": "Successfully un-subscribed from actions-watch",
-                        "status": "success",
-                    }
-                )
-            else:
-                answers.append(_channel_error(index, "channel_id"))
-        ok = all(answer["status"] == "success" for answer in answers)
-        return _json(state, 200 if ok else 400, {"watch": answers})
+        for ident in idents:
+            state.notifier.remove(ident)
+            answers.append(
+                {
+                    "code": "SUCCESS",
+                    "details": {"channel_id": ident},
+                    "message": "Successfully un-subscribed from actions-watch",
+                    "status": "success",
+                }
+            )
+        return _json(state, 200, {"watch": answers})
 
     return router
 
