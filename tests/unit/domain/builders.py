@@ -52,14 +52,18 @@ def bind(
     lookups: LookupTable | None = None,
     base_from: Side = Side.CRM,
 ) -> Binding:
-    """The binding the engine keeps after it brought the pair in line."""
-    source = crm_record if base_from is Side.CRM else books_record
-    values, errors = fmap.read(base_from, source.data, lookups or LookupTable())
-    assert not errors, errors
+    """The binding the engine keeps once the pair is in line: each field as its sender has it."""
+    table = lookups or LookupTable()
+    base: dict[str, Any] = {}
+    for side in (base_from.other, base_from):
+        source = crm_record if side is Side.CRM else books_record
+        values, errors = fmap.read(side, source.data, table)
+        assert not errors, errors
+        base.update(values)
     return Binding(
         crm_id=crm_record.id,
         books_id=books_record.id,
-        base=values,
+        base=base,
         crm_hash=record_hash(fmap, Side.CRM, crm_record),
         books_hash=record_hash(fmap, Side.BOOKS, books_record),
         crm_modified_at=crm_record.modified_at,
