@@ -120,6 +120,9 @@ class ZohoBooksState:
             o["organization_id"]: o for o in self.store.organizations()
         }
 
+    def close(self) -> None:
+        self.store.close()
+
     # -- organizations and settings ------------------------------------------------------------
 
     def add_organization(
