@@ -55,14 +55,27 @@ class TokenStore(Protocol):
     def save(self, tokens: TokenSet, expected_version: int) -> bool: ...
 
 
+def stored_secret(store: TokenStore, name: str) -> str | None:
+    """A secret kept beside the tokens (``client_secret``), when the store holds secrets."""
+    reader = getattr(store, "secret", None)
+    if not callable(reader):
+        return None
+    value = reader(name)
+    return str(value) if value is not None else None
+
+
 class MemoryTokenStore:
     """Tokens held in memory (tests, one-off scripts); same compare-and-swap rules."""
 
-    def __init__(self, tokens: TokenSet) -> None:
+    def __init__(self, tokens: TokenSet, secrets: dict[str, Any] | None = None) -> None:
         self._tokens = tokens
+        self._secrets = dict(secrets or {})
         self._version = 1
         self._lock = threading.Lock()
         self.saves = 0
+
+    def secret(self, name: str) -> Any:
+        return self._secrets.get(name)
 
     def load(self) -> tuple[TokenSet, int]:
         with self._lock:
@@ -92,6 +105,10 @@ class SecretsTokenStore:
     def load(self) -> tuple[TokenSet, int]:
         secrets, version = self._load()
         return TokenSet.from_secrets(secrets.get("tokens") or {}), version
+
+    def secret(self, name: str) -> Any:
+        """Another secret of the connection, e.g. the app's ``client_secret``."""
+        return self._load()[0].get(name)
 
     def save(self, tokens: TokenSet, expected_version: int) -> bool:
         secrets, version = self._load()
