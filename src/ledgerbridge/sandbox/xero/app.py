@@ -104,6 +104,10 @@ def _server_error() -> Response:
     return json_response(body, 500)
 
 
+# the API's own paths ignore case; the sandbox's admin paths do not
+_CASE_FREE = ("/api.xro/", "/connections")
+
+
 class _CaseInsensitivePaths:
     """Xero's paths ignore case: rewrite literal segments to the spelling of the routes."""
 
@@ -116,6 +120,8 @@ class _CaseInsensitivePaths:
         if self._names is None:
             names: dict[str, str] = {}
             for route in route_templates(self.root):
+                if not route.template.lower().startswith(_CASE_FREE):
+                    continue
                 for part in route.template.split("/"):
                     if part and not part.startswith("{"):
                         names.setdefault(part.lower(), part)
@@ -126,6 +132,9 @@ class _CaseInsensitivePaths:
         if scope["type"] == "http":
             names = self._segments()
             path = str(scope["path"])
+            if not path.lower().startswith(_CASE_FREE):
+                await self.app(scope, receive, send)
+                return
             fixed = "/".join(names.get(part.lower(), part) for part in path.split("/"))
             if fixed != path:
                 scope = {**scope, "path": fixed, "raw_path": fixed.encode()}
