@@ -132,9 +132,10 @@ def _write_status(mode: str, answers: list[dict[str, Any]]) -> int:
 class _Auth:
     """Checks the ``Zoho-oauthtoken`` header and charges the call's API credits."""
 
-    def __init__(self, state: ZohoCrmState, oauth: OAuthServer) -> None:
+    def __init__(self, state: ZohoCrmState, oauth: OAuthServer, limiter: RateLimiter) -> None:
         self.state = state
         self.oauth = oauth
+        self.limiter = limiter
 
     def __call__(self, request: Request, cost: int = 1) -> str:
         header = request.headers.get("authorization", "")
@@ -146,7 +147,9 @@ class _Auth:
         check = self.oauth.check(token.strip())
         if not check.ok:
             raise e.invalid_token()
-        if not self.state.credits.charge(cost, self.state.clock.now()):
+        # credits follow the limits switch of the admin API as well as the state's own
+        charged = self.state.credits.charge(cost, self.state.clock.now())
+        if self.limiter.enabled and not charged:
             raise e.too_many_requests(
                 "You have exceeded the maximum number of API credits allowed for the day",
                 limit=self.state.credits.limit,
@@ -189,7 +192,7 @@ def create_app(
     app.state.ledger = ledger
     app.state.faults = injector
     app.state.limiter = limiter
-    auth = _Auth(state, oauth)
+    auth = _Auth(state, oauth, limiter)
 
     @app.exception_handler(e.ApiError)
     async def api_error(_request: Request, exc: e.ApiError) -> Response:
@@ -758,10 +761,14 @@ def _records_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
         answers = state.delete_records(module, id_list)
         return _json(state, _write_status("update", answers), {"data": answers})
 
-    @router.get("/{module}/{record_id}")
+    @router.get("/{module}/{id}")
     async def get_one(
-        request: Request, module: str, record_id: str, fields: str | None = None
+        request: Request,
+        module: str,
+        id: str,  # the route template names it as the vendor's docs do
+        fields: str | None = None,
     ) -> Response:
+        record_id = id
         auth(request)
         wanted = _fields(fields, required=False)
         found = await run_in_threadpool(state.get_record, module, record_id, wanted)
@@ -769,14 +776,14 @@ def _records_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
             return _json(state, 204, None)
         return _json(state, 200, {"data": [found]})
 
-    @router.put("/{module}/{record_id}")
-    async def update_one(request: Request, module: str, record_id: str) -> Response:
-        return await write(request, module, "update", record_id)
+    @router.put("/{module}/{id}")
+    async def update_one(request: Request, module: str, id: str) -> Response:
+        return await write(request, module, "update", id)
 
-    @router.delete("/{module}/{record_id}")
-    def delete_one(request: Request, module: str, record_id: str) -> Response:
+    @router.delete("/{module}/{id}")
+    def delete_one(request: Request, module: str, id: str) -> Response:
         auth(request, 1)
-        answers = state.delete_records(module, [record_id])
+        answers = state.delete_records(module, [id])
         return _json(state, _write_status("update", answers), {"data": answers})
 
     return router
