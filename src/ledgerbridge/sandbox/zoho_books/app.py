@@ -96,6 +96,8 @@ def create_app(
 
     app = FastAPI(title="Zoho Books sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sandbox = state
+    app.state.oauth = state.oauth
+    app.state.clock = state.clock
     app.state.ledger = ledger
     app.state.faults = injector
     app.state.limiter = limiter
