@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,13 +21,16 @@ from ledgerbridge.sandbox.core.faults import FaultConfig
 from ledgerbridge.sandbox.runner import RunningSandbox, start_sandbox
 from ledgerbridge.sandbox.zoho_books import SCOPE
 
-FREE = {"crm_port": 0, "xero_port": 0, "books_port": 0}
+
+def _start(**options: Any) -> RunningSandbox:
+    """Start on free ports."""
+    return start_sandbox(crm_port=0, xero_port=0, books_port=0, **options)
 
 
 @pytest.fixture
 def running() -> Iterator[RunningSandbox]:
     lines: list[str] = []
-    sandbox = start_sandbox(seed=2, echo=lines.append, **FREE)
+    sandbox = _start(seed=2, echo=lines.append)
     yield sandbox
     sandbox.stop()
 
@@ -86,9 +90,7 @@ def test_stop_closes_the_ports(running: RunningSandbox) -> None:
 
 
 def test_faults_and_limits_reach_the_emulators() -> None:
-    sandbox = start_sandbox(
-        faults=FaultConfig(error_5xx_rate=1.0), limits=False, echo=lambda _: None, **FREE
-    )
+    sandbox = _start(faults=FaultConfig(error_5xx_rate=1.0), limits=False, echo=lambda _: None)
     try:
         assert _books_contacts(sandbox).status_code == 500
         assert sandbox.apps["zoho_books"].state.limiter.enabled is False
@@ -98,14 +100,14 @@ def test_faults_and_limits_reach_the_emulators() -> None:
 
 def test_a_data_directory_is_seeded_once_and_reused(tmp_path: Path) -> None:
     lines: list[str] = []
-    first = start_sandbox(seed=5, data=tmp_path, echo=lines.append, **FREE)
+    first = _start(seed=5, data=tmp_path, echo=lines.append)
     org = first.books_state.default_organization_id
     first.books_state.create_contact(org, {"contact_name": "Added By Hand"})
     count = first.books_state.count(org, "contacts")
     first.stop()
     assert (tmp_path / "seed.json").exists()
 
-    second = start_sandbox(seed=9, data=tmp_path, echo=lines.append, **FREE)
+    second = _start(seed=9, data=tmp_path, echo=lines.append)
     try:
         assert not second.seeded
         assert second.books_state.count(org, "contacts") == count
@@ -122,7 +124,7 @@ def test_a_data_directory_is_seeded_once_and_reused(tmp_path: Path) -> None:
 def test_a_half_seeded_directory_is_cleared_and_seeded_again(tmp_path: Path) -> None:
     (tmp_path / "zoho_books.sqlite3").write_bytes(b"not a database")
     lines: list[str] = []
-    sandbox = start_sandbox(data=tmp_path, echo=lines.append, **FREE)
+    sandbox = _start(data=tmp_path, echo=lines.append)
     try:
         assert sandbox.seeded
         assert any("removing incomplete sandbox data" in line for line in lines)

@@ -169,9 +169,11 @@ def test_odd_email_binds_to_its_clean_twin(small: SeedWorld) -> None:
 def test_duplicate_email_is_ambiguous_on_the_accounting_sides(small: SeedWorld) -> None:
     records = _by_key(small)
     emails = [
-        records[k].data.get("Email")
-        or records[k].data.get("EmailAddress")
-        or records[k].data.get("email")
+        str(
+            records[k].data.get("Email")
+            or records[k].data.get("EmailAddress")
+            or records[k].data.get("email")
+        )
         for k in small.expected.keys("duplicate_email")
     ]
     assert len({e.casefold() for e in emails}) == 1

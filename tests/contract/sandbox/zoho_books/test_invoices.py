@@ -88,7 +88,8 @@ def test_payments_move_balance_status_and_outstanding(api: BooksApi, customer: s
             "amount": amount,
             "invoices": [{"invoice_id": iid, "amount_applied": applied}],
         }
-        return api.ok("POST", "/customerpayments", json=body)["payment"]
+        payment: dict[str, Any] = api.ok("POST", "/customerpayments", json=body)["payment"]
+        return payment
 
     pay(30, 30)
     after = api.ok("GET", f"/invoices/{iid}")["invoice"]
