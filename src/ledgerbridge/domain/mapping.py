@@ -134,18 +134,22 @@ class CompiledRule:
 
         Child fields that ``side`` does not send keep their base value, item by item: a line's
         product flows CRM -> accounting only, so the accounting side's lines still count as
-        unchanged when only that field is absent from what it sends. Items past the accounting
-        side's ``max_items`` were never sent there, so it cannot have changed them either.
+        unchanged when only that field is absent from what it sends. While the accounting side's
+        list is full (``max_items``), the items past it were never sent there, so it cannot have
+        changed them either; a list with room left holds everything there is.
         """
         if not self.children or not isinstance(base, list):
             return value
         limit = self.rule.max_items
         hidden: list[Any] = []
-        if side is Side.BOOKS and limit is not None and len(base) > limit:
-            if value is None:
-                value = []
-            if isinstance(value, list) and len(value) <= limit:
-                hidden = base[limit:]
+        if (
+            side is Side.BOOKS
+            and limit is not None
+            and len(base) > limit
+            and isinstance(value, list)
+            and len(value) == limit
+        ):
+            hidden = base[limit:]
         if not isinstance(value, list):
             return value
         silent = [c.key for c in self.children if not c.sends(side)]
