@@ -484,6 +484,19 @@ def test_items_past_the_limit_are_kept_when_read_back_from_the_accounting_side()
     ]
 
 
+def test_an_accounting_list_with_room_left_holds_everything() -> None:
+    # Someone removed a person on the accounting side: the list is no longer full, so what it
+    # holds is the whole list (the items past the old limit cannot shift into view unseen).
+    fmap = one_rule(PERSONS)
+    base = read(fmap, Side.CRM, {"Contacts": [{"Email": f"p{i}@x.com"} for i in range(4)]})
+    values, _ = fmap.read(
+        Side.BOOKS, {"ContactPersons": [{"EmailAddress": "p1@x.com"}]}, NO_LOOKUPS, base
+    )
+    assert values == {"Contacts": [{"Email": "p1@x.com"}]}
+    values, _ = fmap.read(Side.BOOKS, {"ContactPersons": []}, NO_LOOKUPS, base)
+    assert values == {"Contacts": None}
+
+
 def test_starter_products_round_trip() -> None:
     fmap = FlowMap(PRODUCTS)
     crm_fields = {
