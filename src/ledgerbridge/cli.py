@@ -25,6 +25,7 @@ from ledgerbridge.engine.fetch import fetch as fetch_records
 from ledgerbridge.engine.model import RunReport, SyncRequest, Window, WindowKind
 from ledgerbridge.engine.report import summary_lines
 from ledgerbridge.recipes import registry
+from ledgerbridge.sandbox.runner import sandbox_command
 from ledgerbridge.settings import load_settings
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ connection_app = typer.Typer(help="Authorised accounts of a system.", no_args_is
 integration_app = typer.Typer(
     help="CRM and accounting pairs with their flows.", no_args_is_help=True
 )
+app.command("sandbox")(sandbox_command)
 app.add_typer(db_app, name="db")
 app.add_typer(connection_app, name="connection")
 app.add_typer(integration_app, name="integration")
@@ -507,10 +509,11 @@ def main() -> None:
     except LedgerbridgeError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         sys.exit(1)
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # Usage errors (bad options) come from the click inside typer in non-standalone mode.
+        show = getattr(exc, "show", None)
+        code = getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise

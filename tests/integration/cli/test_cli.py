@@ -142,3 +142,10 @@ def test_dry_run_writes_nothing_and_sync_then_converges(cli: Run) -> None:
 
 def test_db_upgrade(cli: Run) -> None:
     assert "database at revision" in cli("db", "upgrade").stdout
+
+
+def test_usage_errors_exit_2_with_the_option_named(cli: Run) -> None:
+    bad = cli("sandbox", "--size", "huge", expect=2)
+    assert "--size must be one of small, medium, large" in bad.stderr
+    missing = cli("sync", expect=2)
+    assert "Missing argument" in missing.stderr
