@@ -377,6 +377,38 @@ def _meta_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
         body = {"fields": [field_json(mdef, fdef, state.modules) for fdef in mdef.fields.values()]}
         return _json(state, 200, body)
 
+    @router.get("/settings/custom_views")
+    def custom_views(request: Request, module: str | None = None) -> Response:
+        auth(request)
+        if not module:
+            raise e.required_param("module")
+        mdef = state.module(module)
+        views = [view for view in state.views.values() if view.module == mdef.api_name]
+        body = {
+            "custom_views": [
+                {
+                    "id": view.id,
+                    "name": view.name,
+                    "display_value": view.name,
+                    "system_name": "ALLVIEWS" if view.criteria is None else None,
+                    "system_defined": view.criteria is None,
+                    "default": view.criteria is None,
+                    "access_type": "public",
+                    "category": "public_views",
+                    "favorite": None,
+                }
+                for view in views
+            ],
+            "info": {
+                "per_page": 200,
+                "count": len(views),
+                "page": 1,
+                "more_records": False,
+                "default": views[0].id,
+            },
+        }
+        return _json(state, 200, body)
+
     @router.post("/coql")
     async def coql(request: Request) -> Response:
         body = await _body(request)

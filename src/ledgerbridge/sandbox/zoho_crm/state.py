@@ -161,6 +161,7 @@ class ZohoCrmState:
         self.max_criteria = MAX_CRITERIA
         self.workflow_runs = 0
         self.trigger_requests: list[list[str]] = []
+        self._counter_lock = threading.Lock()
         self.concurrency = concurrency
         self.credits = Credits(credits if credits is not None else self.edition_credits())
         self.views: dict[str, CustomView] = {}
@@ -345,8 +346,12 @@ class ZohoCrmState:
         duplicate_check_fields: Sequence[str] | None = None,
         user_id: str | None = None,
         path_id: str | None = None,
+        via_api: bool = True,
     ) -> list[dict[str, Any]]:
-        """Write a batch; one ``{code, details, message, status}`` answer per record."""
+        """Write a batch; one ``{code, details, message, status}`` answer per record.
+
+        ``via_api`` False is a person editing in the CRM: no API trigger list is recorded.
+        """
         module = self.module(module_name)
         user = self.user(user_id)
         checker = RecordChecker(module, self._context())
@@ -378,9 +383,11 @@ class ZohoCrmState:
             answers.append(answer)
             if event is not None:
                 changed.append(event)
-        self.trigger_requests.append(triggers)
-        if "workflow" in triggers:
-            self.workflow_runs += len(changed)
+        if via_api:
+            with self._counter_lock:
+                self.trigger_requests.append(triggers)
+                if "workflow" in triggers:
+                    self.workflow_runs += len(changed)
         self._notify_changes(module.api_name, changed)
         return answers
 
@@ -920,8 +927,7 @@ class ZohoCrmState:
         self, module: str, data: dict[str, Any], *, user_id: str | None = None
     ) -> dict[str, Any]:
         """Create a record as a person in the CRM would; raises ``ValueError`` when refused."""
-        answer = self.write(module, [data], mode="insert", trigger=[], user_id=user_id)[0]
-        self.trigger_requests.pop()
+        answer = self.write(module, [data], mode="insert", user_id=user_id, via_api=False)[0]
         if answer["status"] != "success":
             raise ValueError(answer)
         found = self.get(module, answer["details"]["id"])
@@ -932,9 +938,8 @@ class ZohoCrmState:
         self, module: str, ident: str, changes: dict[str, Any], *, user_id: str | None = None
     ) -> dict[str, Any]:
         answer = self.write(
-            module, [changes], mode="update", trigger=[], user_id=user_id, path_id=ident
+            module, [changes], mode="update", user_id=user_id, path_id=ident, via_api=False
         )[0]
-        self.trigger_requests.pop()
         if answer["status"] != "success":
             raise ValueError(answer)
         found = self.get(module, ident)

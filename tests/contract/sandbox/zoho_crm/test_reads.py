@@ -172,3 +172,32 @@ def test_custom_view_add_to_xero(crm: Crm) -> None:
         crm.get("/Accounts", params={"fields": "id", "cvid": everything.id}).json()["info"]["count"]
         == 3
     )
+
+
+def test_custom_views_are_listed_per_module(crm: Crm) -> None:
+    answer = crm.get("/settings/custom_views", params={"module": "Contacts"})
+    views = {view["name"]: view for view in answer.json()["custom_views"]}
+    assert set(views) == {"All Contacts", "Add to Xero"}
+    assert views["All Contacts"]["system_defined"] is True
+    crm.insert("Contacts", contact("Flagged", Add_to_Xero=True), contact("Plain"))
+    chosen = crm.get(
+        "/Contacts", params={"fields": "Last_Name", "cvid": views["Add to Xero"]["id"]}
+    )
+    assert [record["Last_Name"] for record in chosen.json()["data"]] == ["Flagged"]
+    wrong = crm.get("/Accounts", params={"fields": "id", "cvid": views["Add to Xero"]["id"]})
+    assert wrong.status_code == 400
+
+
+def test_search_criteria_on_times_with_offsets(crm: Crm) -> None:
+    crm.clock.set(at(9))
+    crm.insert("Accounts", account("Morning"))
+    crm.clock.set(at(12, 30))
+    crm.insert("Accounts", account("Afternoon"))
+    answer = crm.get(
+        "/Accounts/search",
+        params={
+            "criteria": "(Modified_Time:greater_equal:2026-03-10T14:00:00+02:00)",
+            "per_page": 10,
+        },
+    )
+    assert [record["Account_Name"] for record in answer.json()["data"]] == ["Afternoon"]
