@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerbridge.domain.bindings import Binding
-from ledgerbridge.domain.config import DuplicatePolicy, FlowConfig
+from ledgerbridge.domain.config import ComputedTransform, DuplicatePolicy, FlowConfig
 from ledgerbridge.domain.keys import normalise_key
 from ledgerbridge.domain.lookups import LookupTable, MissingLookup
 from ledgerbridge.domain.mapping import FlowMap, MappingError, Rendered
-from ledgerbridge.domain.merge import Conflict, merge, winner
+from ledgerbridge.domain.merge import Conflict, MergeResult, merge, winner
 from ledgerbridge.domain.paths import get_path, set_path
 from ledgerbridge.domain.records import Record, Side
 from ledgerbridge.domain.rules import check_required, in_view
@@ -239,6 +239,7 @@ class _Planner:
             on_conflict=policy_side,
         )
         try:
+            result = self._settle_computed(result, crm, books)
             to_crm = fmap.render(Side.CRM, result.base, result.to_crm, lookups)
             to_books = fmap.render(Side.BOOKS, result.base, result.to_books, lookups)
         except MappingError as exc:
@@ -259,13 +260,43 @@ class _Planner:
             matched_by=matched_by,
         )
 
+    def _settle_computed(self, result: MergeResult, crm: Record, books: Record) -> MergeResult:
+        """Computed fields as the side they are built from holds it after this write.
+
+        A computed name built from a first and last name that this very update writes would
+        otherwise be left stale until that side's next change.
+        """
+        fmap, lookups = self.fmap, self.page.lookups
+        base = dict(result.base)
+        to_crm, to_books = list(result.to_crm), list(result.to_books)
+        for side, record, keys, targets in (
+            (Side.CRM, crm, result.to_crm, to_books),
+            (Side.BOOKS, books, result.to_books, to_crm),
+        ):
+            computed = [
+                r
+                for r in fmap.rules
+                if r.sends(side) and isinstance(r.rule.transform, ComputedTransform)
+            ]
+            if not computed or not keys:
+                continue
+            after = apply_patch(record.data, fmap.render(side, base, keys, lookups).fields)
+            for r in computed:
+                value = r.read(side, after, lookups)
+                if value != base.get(r.key):
+                    base[r.key] = value
+                    if r.receives(side.other) and r.key not in targets:
+                        targets.append(r.key)
+        return MergeResult(base, tuple(to_crm), tuple(to_books), result.conflicts)
+
     def _changed_values(
         self, side: Side, record: Record, base: Mapping[str, Any]
     ) -> dict[str, Any]:
         values, errors = self.fmap.read(side, record.data, self.page.lookups, base)
         if errors:
             raise MappingError("; ".join(errors))
-        return {k: v for k, v in values.items() if v != base.get(k)}
+        # Servers trim text, so a side that stored " Ann " as "Ann" did not change the name.
+        return {k: v for k, v in values.items() if _trimmed(v) != _trimmed(base.get(k))}
 
     def _missing(
         self, record: Record, exc: MissingLookup, label: str, partner_id: str | None = None
@@ -375,6 +406,17 @@ class _Planner:
             label=label,
             warnings=rendered.warnings,
         )
+
+
+def _trimmed(value: Any) -> Any:
+    """``value`` with surrounding spaces stripped from every text inside it, canonical."""
+    if isinstance(value, str):
+        return canon(value.strip())
+    if isinstance(value, Mapping):
+        return canon({k: _trimmed(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return canon([_trimmed(v) for v in value])
+    return value
 
 
 def apply_patch(fields: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ledgerbridge.connectors.memory import MemoryConnector, TickingClock
 from ledgerbridge.domain.config import ConflictPolicy
 from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import Outcome
@@ -86,3 +87,32 @@ def test_the_same_change_on_both_sides_is_no_conflict(build: BuildWorld) -> None
     assert w.writes() == writes
     assert w.sync().items == []
     assert w.writes() == writes
+
+
+@pytest.mark.parametrize("policy", list(ConflictPolicy), ids=lambda p: p.value)
+def test_a_value_the_server_trimmed_is_no_change_and_loses_no_edit(
+    build: BuildWorld, policy: ConflictPolicy
+) -> None:
+    clock = TickingClock()
+    crm = MemoryConnector("crm", clock=clock, normalize=None)  # keeps text as typed
+    w = build(one_flow(people_flow(conflict=policy)), crm=crm, clock=clock)
+    ann = w.crm.put("People", {"Full_Name": " Ann ", "Email": "ann@x.test"})
+    w.sync()
+    partner = w.partner("people", Side.CRM, ann.id)
+    assert partner is not None
+    assert partner.fields["Name"] == "Ann"  # the accounting system trimmed it
+    w.advance()
+    w.books.edit("Contacts", partner.id, {"Phone": "5"})
+    w.advance()
+    w.crm.edit("People", ann.id, {"Full_Name": "Zed"})
+
+    report = w.sync()
+
+    # Only the CRM changed the name; the trimmed copy on the other side is not a change.
+    assert [i for i in report.items if i.outcome is Outcome.CONFLICT] == []
+    crm_after = w.crm.record("People", ann.id)
+    books_after = w.books.record("Contacts", partner.id)
+    assert crm_after is not None
+    assert books_after is not None
+    assert crm_after.fields["Full_Name"] == books_after.fields["Name"] == "Zed"
+    assert crm_after.fields["Phone"] == books_after.fields["Phone"] == "5"
