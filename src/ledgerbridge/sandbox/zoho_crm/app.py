@@ -18,6 +18,7 @@ from ledgerbridge.sandbox.core.ledger import CallLedger
 from ledgerbridge.sandbox.core.limits import LimitDecision, RateLimiter
 from ledgerbridge.sandbox.core.oauth import OAuthError, OAuthServer
 from ledgerbridge.sandbox.zoho_crm import errors as e
+from ledgerbridge.sandbox.zoho_crm.fields import field_json
 from ledgerbridge.sandbox.zoho_crm.metadata import module_json, org_json, user_json
 from ledgerbridge.sandbox.zoho_crm.notifications import Channel
 from ledgerbridge.sandbox.zoho_crm.state import (
@@ -371,8 +372,6 @@ def _meta_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
         auth(request)
         if not module:
             raise e.required_param("module")
-        from ledgerbridge.sandbox.zoho_crm.fields import field_json
-
         mdef = state.module(module)
         body = {"fields": [field_json(mdef, fdef, state.modules) for fdef in mdef.fields.values()]}
         return _json(state, 200, body)

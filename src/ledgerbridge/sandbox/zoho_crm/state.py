@@ -11,10 +11,12 @@ import json
 import math
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from ledgerbridge.sandbox.core.clock import VirtualClock
 from ledgerbridge.sandbox.core.webhooks import WebhookSender
@@ -251,7 +253,10 @@ class ZohoCrmState:
     # -- time and ids -----------------------------------------------------------------------------
 
     def format_time(self, seconds: int) -> str:
-        return datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds")
+        """Times read back in the org's time zone with its offset, as the real API does."""
+        return datetime.fromtimestamp(seconds, tz=_zone(self.org.time_zone)).isoformat(
+            timespec="seconds"
+        )
 
     def new_id(self) -> str:
         return f"{ID_PREFIX}{self.storage.next_value('id', 1000001):07d}"
@@ -626,7 +631,10 @@ class ZohoCrmState:
     ) -> ListPage:
         after: tuple[Any, str] | None = None
         if page_token is not None:
-            listing, after, page = self._read_token(page_token)
+            stored, after, page = self._read_token(page_token)
+            # the token keeps the filters and order; the fields come from this call
+            stored.fields = listing.fields or stored.fields
+            listing = stored
         module = self.module(listing.module)
         where, params = self._listing_where(module, listing)
         column = self._order(listing.sort_by)
@@ -1035,8 +1043,6 @@ def credits_for(method: str, records: int) -> int:
     return 1
 
 
-def expiry_limit(clock: VirtualClock) -> datetime:
-    return clock.now() + timedelta(days=7)
-
-
-Callback = Callable[[dict[str, Any]], None]
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

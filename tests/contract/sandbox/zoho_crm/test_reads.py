@@ -201,3 +201,16 @@ def test_search_criteria_on_times_with_offsets(crm: Crm) -> None:
         },
     )
     assert [record["Account_Name"] for record in answer.json()["data"]] == ["Afternoon"]
+
+
+def test_times_come_back_in_the_org_time_zone(crm: Crm) -> None:
+    crm.state.org.time_zone = "Asia/Kolkata"
+    [ident] = crm.insert("Accounts", account("Mumbai"))
+    record = crm.get(f"/Accounts/{ident}").json()["data"][0]
+    assert record["Modified_Time"] == "2026-03-10T17:30:00+05:30"
+    same = crm.get(
+        "/Accounts",
+        params={"fields": "Account_Name"},
+        headers={"If-Modified-Since": record["Modified_Time"]},
+    )
+    assert [found["id"] for found in same.json()["data"]] == [ident]

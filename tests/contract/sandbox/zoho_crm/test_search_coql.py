@@ -172,6 +172,12 @@ def test_coql_in_where_order_and_limit(crm: Crm) -> None:
     assert data[1]["Account_Name"] == {"id": acme}
     assert data[1]["Account_Name.Account_Name"] == "Acme"
     assert body["info"] == {"count": 2, "more_records": False}
+    _, by_lookup = coql(
+        crm, "select Last_Name from Contacts where Account_Name.Account_Name = 'ACME' limit 5"
+    )
+    assert [row["Last_Name"] for row in by_lookup["data"]] == ["A"]  # type: ignore[attr-defined]
+    _, by_id = coql(crm, f"select Last_Name from Contacts where Account_Name = '{acme}'")
+    assert [row["Last_Name"] for row in by_id["data"]] == ["A"]  # type: ignore[attr-defined]
 
 
 def test_coql_like_null_and_escaped_quote(crm: Crm) -> None:
