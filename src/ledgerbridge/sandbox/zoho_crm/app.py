@@ -822,19 +822,34 @@ def _records_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
 
 def _admin_extras(router: APIRouter, state: ZohoCrmState, limiter: RateLimiter) -> None:
     @router.post("/records/{module}")
-    async def create_record(module: str, request: Request) -> dict[str, Any]:
+    async def create_record(module: str, request: Request) -> Response:
         body = await _body(request)
-        return {"data": [state.create(module, body)]}
+        try:
+            created = await run_in_threadpool(state.create, module, body)
+        except ValueError as exc:
+            return JSONResponse({"refused": exc.args[0]}, status_code=400)
+        return JSONResponse({"data": [created]}, status_code=201)
+
+    @router.get("/records/{module}")
+    def read_records(module: str) -> dict[str, Any]:
+        return {"data": state.all(module)}
 
     @router.patch("/records/{module}/{record_id}")
-    async def edit_record(module: str, record_id: str, request: Request) -> dict[str, Any]:
+    async def edit_record(module: str, record_id: str, request: Request) -> Response:
         body = await _body(request)
-        return {"data": [state.edit(module, record_id, body)]}
+        try:
+            edited = await run_in_threadpool(state.edit, module, record_id, body)
+        except ValueError as exc:
+            return JSONResponse({"refused": exc.args[0]}, status_code=400)
+        return JSONResponse({"data": [edited]})
 
     @router.delete("/records/{module}/{record_id}")
-    def delete_record(module: str, record_id: str, permanent: bool = False) -> dict[str, Any]:
-        state.delete(module, record_id, permanent=permanent)
-        return {"deleted": record_id}
+    def delete_record(module: str, record_id: str, permanent: bool = False) -> Response:
+        try:
+            state.delete(module, record_id, permanent=permanent)
+        except KeyError:
+            return JSONResponse({"refused": record_id}, status_code=404)
+        return JSONResponse({"deleted": record_id})
 
     @router.get("/workflow")
     def workflow() -> dict[str, Any]:
