@@ -403,3 +403,30 @@ def test_an_accounting_change_keeps_the_crm_children_past_the_limit() -> None:
     assert isinstance(action, Update)
     assert action.crm_patch == {"Phone": "55"}
     assert len(action.base["Contacts"]) == 4
+
+
+NAMES = with_(
+    match_keys=[],
+    fields=[
+        {"crm": "First_Name", "books": "FirstName"},
+        {"crm": "Last_Name", "books": "LastName"},
+        {
+            "books": "Name",
+            "direction": "crm_to_books",
+            "transform": {"kind": "computed", "template": "{First_Name} {Last_Name}"},
+        },
+    ],
+)
+
+
+def test_a_computed_field_follows_inputs_written_by_the_same_update() -> None:
+    person = crm("c1", First_Name="Ann", Last_Name="Lee")
+    contact = books("b1", FirstName="Ann", LastName="Lee", Name="Ann Lee")
+    bound = bind(FlowMap(NAMES), person, contact)
+    married = edited(contact, 9, LastName="Kim")
+    action = plan_one(Side.BOOKS, married, flow=NAMES, bindings=[bound], partners=[person])
+    assert isinstance(action, Update)
+    assert action.crm_patch == {"Last_Name": "Kim"}
+    # The name is built from the CRM, which this update changes: it is rebuilt now.
+    assert action.books_patch == {"Name": "Ann Kim"}
+    assert action.base["books:Name"] == "Ann Kim"
