@@ -1,0 +1,509 @@
+"""The Zoho Books v3 connector (and Zoho ERP at ``/erp/v3``: the same API under another path).
+
+Calls and their cost (every call carries ``organization_id``; 100 calls a minute):
+
+- ``read_changes``: the list with ``per_page=200``, ``sort_column=last_modified_time``
+  ascending and the ``last_modified_time`` filter. Page numbers shift when a record changes
+  mid-read (it jumps to the end), so each next page restarts from the last modification time
+  seen, with ``page`` counting only inside one second. Invoices and purchase orders are read
+  one by one afterwards for their lines (the list leaves them out); contacts only when the
+  caller asks for a field the list lacks (``contact_persons``, addresses, notes).
+- ``get_many``: one ``GET /{module}/{id}`` per id; for many ids of a module whose list has
+  every field, the module's list is read instead while that costs fewer calls.
+- ``find_many``: one filtered list call per value (``contact_name=``, ``email=``, ``sku=``,
+  ``invoice_number=`` …). For many values the whole module is read once instead: it stops
+  as soon as it has cost as many calls as the values would have and then asks value by value,
+  so it never costs more than twice the cheaper way without knowing the module's size.
+- ``create_many`` / ``update_many``: the API takes one record per call (batch size 1). A
+  create whose answer was lost is looked up by its unique field (contact name, SKU, number) or,
+  for a numberless document, among the contact's documents created since the call.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import httpx
+
+from ledgerbridge.connectors.base import Capabilities
+from ledgerbridge.connectors.dates import parse_datetime
+from ledgerbridge.connectors.http.client import ApiClient
+from ledgerbridge.connectors.http.limiter import Limits, RateLimiter
+from ledgerbridge.connectors.http.oauth import OAuthClient, utc_now
+from ledgerbridge.connectors.http.tokens import TokenStore
+from ledgerbridge.connectors.zoho_books import answers
+from ledgerbridge.connectors.zoho_books.modules import MODULES, BooksModule, module, module_info
+from ledgerbridge.connectors.zoho_crm.accounts import (
+    ZohoAuth,
+    accounts_url,
+    api_domain,
+    client_secret,
+    oauth_app,
+    setting,
+)
+from ledgerbridge.domain.errors import (
+    ConfigError,
+    DailyLimitError,
+    RateLimitedError,
+    RetriableError,
+)
+from ledgerbridge.domain.records import Draft, OrgInfo, Page, Patch, Record, WriteResult
+
+SYSTEM = "zoho_books"
+SCOPES = ("ZohoBooks.fullaccess.all",)
+PER_PAGE = 200
+PER_MINUTE = 100
+# A value or id count at which reading the whole module may be the cheaper way.
+SCAN_FROM = 4
+CREATE_SKEW = timedelta(minutes=2)
+RECOVERY_ATTEMPTS = 5
+Product = Literal["books", "erp"]
+
+# Calls per day and at once, by plan (Zoho Books' published limits).
+PLAN_LIMITS = {
+    "free": (1000, 5),
+    "standard": (2000, 10),
+    "professional": (5000, 10),
+    "premium": (10000, 10),
+}
+
+
+def plan_limits(plan: str = "premium") -> Limits:
+    per_day, concurrency = PLAN_LIMITS.get(plan.lower(), (10000, 10))
+    return Limits(per_minute=PER_MINUTE, concurrency=concurrency, per_day=per_day)
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """One organization the authorised user can reach."""
+
+    organization_id: str
+    name: str
+    currency_code: str
+    is_default: bool
+
+
+def _filter_time(moment: datetime) -> str:
+    """``2013-11-18T02:31:51+0000``: the filter's own shape, no colon in the offset."""
+    if moment.utcoffset() is None:
+        raise ValueError("since must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Zoho Books compares text ignoring case and surrounding spaces."""
+    return str(left or "").strip().casefold() == str(right or "").strip().casefold()
+
+
+class ZohoBooksConnector:
+    """One Zoho Books (or Zoho ERP) organization."""
+
+    system = SYSTEM
+    capabilities = Capabilities(
+        page_size=PER_PAGE, batch_size=1, lookup_batch=1, idempotency=False, webhooks=False
+    )
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        app: OAuthClient,
+        token_store: TokenStore,
+        organization_id: str,
+        product: Product = "books",
+        api_domain: str | None = None,
+        data_centre: str = "com",
+        clock: Callable[[], datetime] = utc_now,
+        limits: Limits | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        if product not in ("books", "erp"):
+            raise ConfigError(f"zoho_books product must be 'books' or 'erp', not {product!r}")
+        self.http = http
+        self.app = app
+        self.token_store = token_store
+        self.organization_id = str(organization_id)
+        self.product = product
+        self.clock = clock
+        self.data_centre = data_centre
+        self._domain_override = api_domain.rstrip("/") if api_domain else None
+        self.auth = ZohoAuth(app, token_store, http, clock=clock)
+        http.auth = self.auth
+        self.limiter = RateLimiter(
+            limits or plan_limits(), clock=monotonic, sleep=sleep, wall=clock
+        )
+        self.api = ApiClient(http, system=SYSTEM, limiter=self.limiter, sleep=sleep, rng=rng)
+        self._org: OrgInfo | None = None
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def base_url(self) -> str:
+        if self._domain_override:
+            root = self._domain_override
+        else:
+            tokens, _ = self.token_store.load()
+            domain = tokens.extra.get("api_domain")
+            root = str(domain).rstrip("/") if domain else api_domain(self.data_centre)
+        return f"{root}/{self.product}/v3"
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        retry_writes: bool = False,
+        organization: bool = True,
+    ) -> httpx.Response:
+        query = dict(params or {})
+        if organization:
+            query["organization_id"] = self.organization_id
+        return self.api.send(
+            method,
+            f"{self.base_url()}/{path}",
+            params=query,
+            json=json,
+            retry_writes=retry_writes,
+        )
+
+    def _list(self, spec: BooksModule, what: str, **params: Any) -> tuple[list[Any], bool]:
+        body = answers.raise_for_call(
+            self._send("GET", spec.name, params={"per_page": PER_PAGE, **params}), what
+        )
+        rows = [r for r in body.get(spec.name, []) if isinstance(r, Mapping)]
+        more = bool((body.get("page_context") or {}).get("has_more_page"))
+        return rows, more
+
+    def _get_one(self, spec: BooksModule, record_id: str) -> dict[str, Any] | None:
+        response = self._send("GET", f"{spec.name}/{record_id}")
+        body = answers.envelope(response)
+        if answers.code_of(body) == answers.CODE_DOES_NOT_EXIST or response.status_code == 404:
+            return None
+        body = answers.raise_for_call(response, f"reading {spec.singular} {record_id}")
+        found = body.get(spec.singular)
+        return dict(found) if isinstance(found, Mapping) else None
+
+    # -- metadata --------------------------------------------------------------------------------
+
+    def organizations(self) -> list[Organization]:
+        """The organizations the authorised user belongs to, to choose one."""
+        response = self._send("GET", "organizations", organization=False)
+        body = answers.raise_for_call(response, "the organization list")
+        return [
+            Organization(
+                organization_id=str(o["organization_id"]),
+                name=str(o.get("name") or ""),
+                currency_code=str(o.get("currency_code") or ""),
+                is_default=bool(o.get("is_default_org")),
+            )
+            for o in body.get("organizations", [])
+            if isinstance(o, Mapping)
+        ]
+
+    def describe(self) -> OrgInfo:
+        if self._org is None:
+            response = self._send("GET", f"organizations/{self.organization_id}")
+            org = answers.raise_for_call(response, "the organization").get("organization") or {}
+            currencies = answers.raise_for_call(
+                self._send("GET", "settings/currencies"), "the currencies"
+            ).get("currencies", [])
+            self._org = OrgInfo(
+                name=str(org.get("name") or ""),
+                base_currency=str(org.get("currency_code") or "USD").upper(),
+                multi_currency=len(currencies) > 1,
+                modules=tuple(module_info(m) for m in MODULES.values()),
+                extra={
+                    "organization_id": self.organization_id,
+                    "time_zone": org.get("time_zone"),
+                    "plan_name": org.get("plan_name"),
+                    "product": self.product,
+                    "currencies": [c.get("currency_code") for c in currencies],
+                },
+            )
+        return self._org
+
+    def taxes(self) -> list[dict[str, Any]]:
+        body = answers.raise_for_call(self._send("GET", "settings/taxes"), "the taxes")
+        return [dict(t) for t in body.get("taxes", []) if isinstance(t, Mapping)]
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def read_changes(
+        self, module_name: str, since: datetime | None, *, fields: Sequence[str] | None = None
+    ) -> Iterator[Page]:
+        spec = module(module_name)
+        details = (
+            spec.details_by_default
+            if fields is None
+            else any(f in spec.detail_fields for f in fields)
+        )
+        cursor = since
+        number = 1
+        emitted: dict[str, datetime] = {}
+        while True:
+            params: dict[str, Any] = {
+                "sort_column": "last_modified_time",
+                "sort_order": "A",
+                "page": number,
+            }
+            if cursor is not None:
+                params["last_modified_time"] = _filter_time(cursor)
+            rows, more = self._list(spec, f"the {spec.name} change feed", **params)
+            records = [answers.to_record(spec, r) for r in rows]
+            fresh = [r for r in records if emitted.get(r.id) != r.modified_at]
+            if details and fresh:
+                fresh = self._with_details(spec, fresh)
+            for record in fresh:
+                emitted[record.id] = record.modified_at
+            if not more or not records:
+                if fresh:
+                    yield Page(fresh, next_token=None)
+                return
+            last = records[-1].modified_at.replace(microsecond=0)
+            if cursor is None or last > cursor:
+                cursor, number = last, 1
+            else:
+                number += 1  # a whole page inside one second: page on within it
+            if fresh:
+                yield Page(fresh, next_token=f"{_filter_time(cursor)}#{number}")
+
+    def _with_details(self, spec: BooksModule, records: Sequence[Record]) -> list[Record]:
+        out: list[Record] = []
+        for record in records:
+            full = self._get_one(spec, record.id)
+            if full is not None:
+                out.append(answers.to_record(spec, full))
+        return out
+
+    def get_many(self, module_name: str, ids: Sequence[str]) -> list[Record]:
+        spec = module(module_name)
+        wanted = [str(i) for i in dict.fromkeys(ids) if str(i).strip()]
+        found: dict[str, Record] = {}
+        if len(wanted) >= SCAN_FROM and not spec.details_by_default:
+            scanned, complete = self._scan(spec, budget=len(wanted))
+            found = {r.id: r for r in scanned if r.id in set(wanted)}
+            if complete:
+                return [found[i] for i in wanted if i in found]
+        for record_id in wanted:
+            if record_id in found:
+                continue
+            raw = self._get_one(spec, record_id)
+            if raw is not None:
+                found[record_id] = answers.to_record(spec, raw)
+        return [found[i] for i in wanted if i in found]
+
+    def _scan(self, spec: BooksModule, *, budget: int) -> tuple[list[Record], bool]:
+        """The module's records in creation order, at most ``budget`` pages; complete or not."""
+        records: list[Record] = []
+        number = 1
+        while number <= budget:
+            rows, more = self._list(
+                spec, f"all {spec.name}", sort_column="created_time", sort_order="A", page=number
+            )
+            records.extend(answers.to_record(spec, r) for r in rows)
+            if not more:
+                return records, True
+            number += 1
+        return records, False
+
+    def find_many(self, module_name: str, field: str, values: Sequence[str]) -> list[Record]:
+        spec = module(module_name)
+        wanted = [v for v in dict.fromkeys(str(v) for v in values) if v.strip()]
+        if not wanted:
+            return []
+        matches: list[Record] | None = None
+        if len(wanted) >= SCAN_FROM or field not in spec.filters:
+            # Without a filter for the field the whole module is the only way; with one, a
+            # full read pays off only while it costs fewer calls than the values would.
+            budget = len(wanted) if field in spec.filters else 10**9
+            scanned, complete = self._scan(spec, budget=budget)
+            if complete:
+                keys = {v.strip().casefold() for v in wanted}
+                matches = [r for r in scanned if _key(r.fields.get(field)) in keys]
+        if matches is None:
+            matches = []
+            seen: set[str] = set()
+            for value in wanted:
+                for record in self._filtered(spec, field, value):
+                    if record.id not in seen:
+                        seen.add(record.id)
+                        matches.append(record)
+        if spec.details_by_default:
+            return self._with_details(spec, matches)
+        return matches
+
+    def _filtered(self, spec: BooksModule, field: str, value: str) -> list[Record]:
+        out: list[Record] = []
+        number = 1
+        while True:
+            rows, more = self._list(spec, f"{spec.name} by {field}", page=number, **{field: value})
+            out.extend(answers.to_record(spec, r) for r in rows if _same(r.get(field), value))
+            if not more:
+                return out
+            number += 1
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def create_many(self, module_name: str, drafts: Sequence[Draft]) -> list[WriteResult]:
+        spec = module(module_name)
+        claimed: set[str] = set()
+        results = []
+        for draft in drafts:
+            result = self._create(spec, draft, claimed)
+            if result.ok and result.id:
+                claimed.add(result.id)
+            results.append(result)
+        return results
+
+    def _post(self, spec: BooksModule, draft: Draft) -> WriteResult:
+        response = self._send("POST", spec.name, json=dict(draft.fields))
+        body = answers.envelope(response)
+        if answers.code_of(body) == answers.CODE_OK and response.status_code < 400:
+            raw = body.get(spec.singular) or {}
+            record = answers.to_record(spec, raw)
+            return WriteResult(ref=draft.ref, ok=True, id=record.id, record=record)
+        if response.status_code >= 400 and answers.code_of(body) == -1:
+            answers.raise_for_call(response, f"creating a {spec.singular}")
+        error = answers.write_error(body)
+        if error.code == "duplicate":
+            error = replace(error, duplicate_id=self._duplicate_of(spec, draft.fields))
+        return WriteResult(ref=draft.ref, ok=False, error=error)
+
+    def _duplicate_of(self, spec: BooksModule, fields: Mapping[str, Any]) -> str | None:
+        for key in spec.unique:
+            value = fields.get(key)
+            if isinstance(value, str) and value.strip() and key in spec.filters:
+                found = self._filtered(spec, key, value)
+                if found:
+                    return found[0].id
+        return None
+
+    def _create(self, spec: BooksModule, draft: Draft, claimed: set[str]) -> WriteResult:
+        started = self.clock()
+        try:
+            return self._post(spec, draft)
+        except (RateLimitedError, DailyLimitError):
+            raise
+        except RetriableError as lost:
+            problem: RetriableError = lost
+        for _attempt in range(RECOVERY_ATTEMPTS):
+            # The answer was lost; the record may exist. Look before sending it again.
+            found = self._created_by_lost_call(spec, draft, started, claimed)
+            if found is not None:
+                return WriteResult(ref=draft.ref, ok=True, id=found.id, record=found)
+            started = self.clock()
+            try:
+                return self._post(spec, draft)
+            except (RateLimitedError, DailyLimitError):
+                raise
+            except RetriableError as again:
+                problem = again
+        raise RetriableError(
+            f"zoho_books: creating a {spec.singular} was not confirmed after "
+            f"{RECOVERY_ATTEMPTS} lookups ({problem})"
+        )
+
+    def _created_by_lost_call(
+        self, spec: BooksModule, draft: Draft, started: datetime, claimed: set[str]
+    ) -> Record | None:
+        since = started - CREATE_SKEW
+        for key in spec.unique:
+            value = draft.fields.get(key)
+            if isinstance(value, str) and value.strip():
+                # A unique value names the record whoever created it: if it is there, it is ours.
+                found = [r for r in self._filtered(spec, key, value) if r.id not in claimed]
+                return found[0] if found else None
+        parent = spec.parent
+        if parent is None or not draft.fields.get(parent):
+            raise RetriableError(
+                f"zoho_books: an answer to creating a {spec.singular} was lost and it carries "
+                "nothing to look it up by; it was not sent again"
+            )
+        rows, _ = self._list(
+            spec,
+            f"{spec.name} created since the lost call",
+            sort_column="created_time",
+            sort_order="A",
+            last_modified_time=_filter_time(since),
+            **{parent: str(draft.fields[parent])},
+        )
+        reference = draft.fields.get("reference_number")
+        for row in rows:
+            created = row.get("created_time")
+            record = answers.to_record(spec, row)
+            if (
+                record.id not in claimed
+                and isinstance(created, str)
+                and parse_datetime(created) >= since
+                and (reference is None or _same(row.get("reference_number"), reference))
+            ):
+                return record
+        return None
+
+    def update_many(self, module_name: str, patches: Sequence[Patch]) -> list[WriteResult]:
+        spec = module(module_name)
+        results = []
+        for patch in patches:
+            # Setting the same values again is harmless, so a lost answer is simply retried.
+            response = self._send(
+                "PUT", f"{spec.name}/{patch.id}", json=dict(patch.fields), retry_writes=True
+            )
+            body = answers.envelope(response)
+            if answers.code_of(body) == answers.CODE_OK and response.status_code < 400:
+                raw = body.get(spec.singular) or {}
+                record = answers.to_record(spec, raw) if raw else None
+                results.append(WriteResult(ref=patch.id, ok=True, id=patch.id, record=record))
+                continue
+            if answers.code_of(body) == -1:
+                answers.raise_for_call(response, f"updating a {spec.singular}")
+            results.append(WriteResult(ref=patch.id, ok=False, error=answers.write_error(body)))
+        return results
+
+
+def _key(value: Any) -> str:
+    return str(value or "").strip().casefold()
+
+
+def from_connection(
+    settings: Mapping[str, Any], token_store: TokenStore, *, http: httpx.Client | None = None
+) -> ZohoBooksConnector:
+    """A connector from a stored connection.
+
+    Settings: ``client_id``, ``organization_id``; ``product`` (``books`` or ``erp``);
+    ``data_centre`` or ``accounts_url`` and ``api_domain`` to override both hosts; optional
+    ``plan`` (``free`` … ``premium``), ``calls_per_day`` and ``redirect_uri``. The client secret
+    comes from the connection's secrets.
+    """
+    centre = str(settings.get("data_centre") or "com")
+    accounts = str(settings.get("accounts_url") or "") or accounts_url(centre)
+    app = oauth_app(
+        client_id=setting(settings, "client_id"),
+        client_secret=client_secret(token_store),
+        accounts=accounts,
+        scopes=SCOPES,
+        redirect_uri=str(settings.get("redirect_uri") or ""),
+    )
+    limits = plan_limits(str(settings.get("plan") or "premium"))
+    if settings.get("calls_per_day"):
+        limits = replace(limits, per_day=int(settings["calls_per_day"]))
+    product = str(settings.get("product") or "books")
+    if product not in ("books", "erp"):
+        raise ConfigError(f"zoho_books product must be 'books' or 'erp', not {product!r}")
+    return ZohoBooksConnector(
+        http or httpx.Client(timeout=60.0),
+        app=app,
+        token_store=token_store,
+        organization_id=setting(settings, "organization_id"),
+        product="erp" if product == "erp" else "books",
+        api_domain=str(settings.get("api_domain") or "") or None,
+        data_centre=centre,
+        limits=limits,
+    )
