@@ -987,11 +987,13 @@ class ZohoCrmState:
         mdef = self.module(module)
         start = int((modified or self.clock.now()).timestamp())
         user = self.user()
+        items = list(docs)
         rows: list[tuple[str, str, int, int, dict[str, Any]]] = []
         ids: list[str] = []
         with self.storage.transaction():
-            for number, doc in enumerate(docs):
-                ident = self.new_id()
+            first = self.storage.next_value("id", 1000001, len(items))
+            for number, doc in enumerate(items):
+                ident = f"{ID_PREFIX}{first + number:07d}"
                 moment = start + number * spacing_seconds
                 stored = {"Owner": user, "Created_By": user, "Modified_By": user, **doc}
                 if mdef.api_name == "Contacts":

@@ -103,16 +103,18 @@ class Storage:
         with self._lock:
             self._conn.executemany(sql, rows)
 
-    def next_value(self, name: str, start: int) -> int:
+    def next_value(self, name: str, start: int, count: int = 1) -> int:
+        """Take ``count`` consecutive values and return the first."""
         with self.transaction():
             found = self.query("SELECT value FROM counters WHERE name = ?", (name,))
-            value = int(found[0][0]) + 1 if found else start
+            first = int(found[0][0]) + 1 if found else start
+            value = first + count - 1
             self.execute(
                 "INSERT INTO counters (name, value) VALUES (?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
                 (name, value),
             )
-            return value
+            return first
 
     # -- records -------------------------------------------------------------------------------
 
