@@ -62,7 +62,10 @@ class CrmWorld:
         self.clock.advance(seconds)
 
     def new_connector(self, **kw: Any) -> ZohoCrmConnector:
-        return _connector(self, self.http, self.store, **kw)
+        """Another connector on its own client (a connector owns its client's auth)."""
+        http = httpx.Client(transport=self.transport, base_url=BASE, timeout=30)
+        store = kw.pop("token_store", self.store)
+        return _connector(self, http, store, **kw)
 
 
 def _connector(
