@@ -134,11 +134,12 @@ class BindingRepository:
         self, integration_id: int, flow: str, side: Side, ids: Sequence[str]
     ) -> dict[str, Binding]:
         """The bindings whose id on ``side`` is in ``ids``, keyed by that id."""
+        side = Side(side)
         wanted = list(dict.fromkeys(ids))
         found: dict[str, Binding] = {}
         if not wanted:
             return found
-        query = _GET_MANY[Side(side)]
+        query = _GET_MANY[side]
         with self._engine.connect() as conn:
             for chunk in _chunks(wanted, LOOKUP_CHUNK):
                 rows = conn.execute(
