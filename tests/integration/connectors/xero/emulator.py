@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +31,68 @@ SCOPE = (
 )
 
 
+class Recorder(httpx.BaseTransport):
+    """Sees every exchange on its way to the emulator, and can disturb the token endpoint.
+
+    ``fail_token`` answers that many token requests with a 503; ``token_barrier`` holds token
+    requests until as many are in flight; ``extra_tenants`` are added to ``GET /connections``.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.lock = threading.Lock()
+        self.requests: list[httpx.Request] = []
+        self.responses: list[httpx.Response] = []
+        self.events: list[tuple[str, str]] = []
+        self.fail_token = 0
+        self.token_barrier: threading.Barrier | None = None
+        self.extra_tenants: list[dict[str, Any]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.lower()
+        with self.lock:
+            self.requests.append(request)
+            if path != "/connect/token":
+                self.events.append(("request", request.headers.get("authorization", "")))
+            failing = path == "/connect/token" and self.fail_token > 0
+            if failing:
+                self.fail_token -= 1
+        if failing:
+            return httpx.Response(503, text="Service Unavailable", request=request)
+        if path == "/connect/token" and self.token_barrier is not None:
+            self.token_barrier.wait(timeout=10)
+        response = self.inner.handle_request(request)
+        if path == "/connections" and self.extra_tenants and response.status_code == 200:
+            response.read()
+            body = [*json.loads(response.content), *self.extra_tenants]
+            response = httpx.Response(200, json=body, request=request)
+        with self.lock:
+            self.responses.append(response)
+        return response
+
+    def token_requests(self) -> list[httpx.Request]:
+        with self.lock:
+            return [r for r in self.requests if r.url.path.lower() == "/connect/token"]
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class EventStore(MemoryTokenStore):
+    """A token store that notes each save among the recorder's events."""
+
+    def __init__(self, tokens: TokenSet, recorder: Recorder) -> None:
+        super().__init__(tokens, secrets={"client_secret": CLIENT_SECRET})
+        self.recorder = recorder
+
+    def save(self, tokens: TokenSet, expected_version: int) -> bool:
+        saved = super().save(tokens, expected_version)
+        if saved:
+            with self.recorder.lock:
+                self.recorder.events.append(("save", f"Bearer {tokens.access_token}"))
+        return saved
+
+
 @dataclass
 class Xero:
     """The emulated organisation and what reaches it."""
@@ -42,17 +106,23 @@ class Xero:
     transport: ValidatingTransport
     clients: list[httpx.Client] = field(default_factory=list)
 
-    def client(self) -> httpx.Client:
+    def client(self, transport: httpx.BaseTransport | None = None) -> httpx.Client:
         """A client whose calls are checked against Xero's OpenAPI spec."""
-        made = httpx.Client(transport=self.transport, timeout=30.0)
+        made = httpx.Client(transport=transport or self.transport, timeout=30.0)
         self.clients.append(made)
         return made
 
-    def token_store(self, *, ttl: int | None = None) -> MemoryTokenStore:
+    def recorder(self) -> Recorder:
+        return Recorder(self.transport)
+
+    def tokens(self, *, ttl: float | None = None) -> TokenSet:
+        """A fresh token pair; ``ttl`` (seconds, may be negative) sets when we think it ends."""
         pair = self.oauth.issue_for_tests(scope=SCOPE)
-        expires = self.clock.now() + timedelta(seconds=ttl or pair.expires_in)
-        tokens = TokenSet(pair.access_token, pair.refresh_token, expires)
-        return MemoryTokenStore(tokens, secrets={"client_secret": CLIENT_SECRET})
+        expires = self.clock.now() + timedelta(seconds=pair.expires_in if ttl is None else ttl)
+        return TokenSet(pair.access_token, pair.refresh_token, expires)
+
+    def token_store(self, *, ttl: float | None = None) -> MemoryTokenStore:
+        return MemoryTokenStore(self.tokens(ttl=ttl), secrets={"client_secret": CLIENT_SECRET})
 
     def settings(self, **changes: Any) -> XeroSettings:
         return XeroSettings(client_id=CLIENT_ID, tenant_id=self.state.tenant_id, **changes)
