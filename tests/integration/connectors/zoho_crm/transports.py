@@ -129,3 +129,21 @@ class ExpireTokensAt(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+
+
+class RefuseBefore(httpx.BaseTransport):
+    """Answers matching requests with a 503 without passing them on (nothing was applied)."""
+
+    def __init__(self, inner: httpx.BaseTransport, refuse: Callable[[httpx.Request], bool]) -> None:
+        self.inner = inner
+        self.refuse = refuse
+        self.refused = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.refuse(request):
+            self.refused += 1
+            return httpx.Response(503, json={"code": "INTERNAL_ERROR"}, request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
