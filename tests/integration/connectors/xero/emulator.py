@@ -125,7 +125,8 @@ class Xero:
         return MemoryTokenStore(self.tokens(ttl=ttl), secrets={"client_secret": CLIENT_SECRET})
 
     def settings(self, **changes: Any) -> XeroSettings:
-        return XeroSettings(client_id=CLIENT_ID, tenant_id=self.state.tenant_id, **changes)
+        given: dict[str, Any] = {"client_id": CLIENT_ID, "tenant_id": self.state.tenant_id}
+        return XeroSettings.model_validate({**given, **changes})
 
     def connector(
         self,
