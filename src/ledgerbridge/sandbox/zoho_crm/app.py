@@ -120,6 +120,12 @@ def _fields(value: str | None, *, required: bool) -> list[str] | None:
     return names
 
 
+def _base(request: Request, state: ZohoCrmState) -> str:
+    """The configured API domain, else the address this call came in on."""
+    state.seen_base_url = str(request.base_url).rstrip("/")
+    return state.base_url
+
+
 def _write_status(mode: str, answers: list[dict[str, Any]]) -> int:
     ok = sum(1 for answer in answers if answer["status"] == "success")
     if ok == len(answers):
@@ -139,6 +145,7 @@ class _Auth:
         self.limiter = limiter
 
     def __call__(self, request: Request, cost: int = 1) -> str:
+        _base(request, self.state)
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if not header:
@@ -170,7 +177,7 @@ def create_app(
 ) -> FastAPI:
     """Build the emulator; ``app.state.sandbox`` is the ``ZohoCrmState`` tests poke directly."""
     if state is None:
-        state = ZohoCrmState(data, clock=clock, api_domain=api_domain or "http://127.0.0.1")
+        state = ZohoCrmState(data, clock=clock, api_domain=api_domain)
     elif api_domain is not None:
         state.api_domain = api_domain.rstrip("/")
     clock = state.clock
@@ -261,6 +268,7 @@ def _oauth_router(state: ZohoCrmState, oauth: OAuthServer) -> APIRouter:
 
     @router.get("/oauth/v2/auth", response_model=None)
     def authorize(
+        request: Request,
         *,
         client_id: str,
         redirect_uri: str,
@@ -280,7 +288,7 @@ def _oauth_router(state: ZohoCrmState, oauth: OAuthServer) -> APIRouter:
             code = oauth.authorize(client_id, redirect_uri, grant_scope, state_param)
         except OAuthError as exc:
             return JSONResponse({"error": exc.error}, status_code=400)
-        params = {"code": code, "location": "us", "accounts-server": state.api_domain}
+        params = {"code": code, "location": "us", "accounts-server": _base(request, state)}
         if state_param is not None:
             params["state"] = state_param
         joiner = "&" if "?" in redirect_uri else "?"
@@ -317,7 +325,7 @@ def _oauth_router(state: ZohoCrmState, oauth: OAuthServer) -> APIRouter:
         body: dict[str, Any] = {
             "access_token": answer.access_token,
             "scope": answer.scope.replace(" offline_access", ""),
-            "api_domain": state.api_domain,
+            "api_domain": _base(request, state),
             "token_type": "Bearer",
             "expires_in": answer.expires_in,
         }
@@ -460,7 +468,7 @@ def _watch_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
             events.append(
                 {
                     "channel_expiry": channel.expiry.isoformat(timespec="seconds"),
-                    "resource_uri": f"{state.api_domain}/crm/v8/{module_name}",
+                    "resource_uri": f"{state.base_url}/crm/v8/{module_name}",
                     "resource_id": mdef.module_id if mdef else "",
                     "resource_name": module_name,
                     "channel_id": str(channel.channel_id),

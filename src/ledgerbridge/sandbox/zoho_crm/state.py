@@ -143,7 +143,7 @@ class ZohoCrmState:
         data: str = ":memory:",
         *,
         clock: VirtualClock | None = None,
-        api_domain: str = "http://127.0.0.1",
+        api_domain: str | None = None,
         credits: int | None = None,
         concurrency: int = 10,
         notify_delay: float = 0.2,
@@ -153,7 +153,9 @@ class ZohoCrmState:
         self.storage = Storage(data)
         self.modules = f.default_layout()
         self.org = Org()
-        self.api_domain = api_domain.rstrip("/")
+        #: the base URL clients are told to use; unset, the address of the latest call is used
+        self.api_domain = api_domain.rstrip("/") if api_domain else None
+        self.seen_base_url = "http://127.0.0.1"
         self.users: dict[str, dict[str, Any]] = {
             ADMIN_USER["id"]: dict(ADMIN_USER),
             SECOND_USER["id"]: dict(SECOND_USER),
@@ -249,6 +251,10 @@ class ZohoCrmState:
 
     def user(self, ident: str | None = None) -> dict[str, Any]:
         return dict(self.users[ident or self.current_user])
+
+    @property
+    def base_url(self) -> str:
+        return self.api_domain or self.seen_base_url
 
     # -- time and ids -----------------------------------------------------------------------------
 
@@ -917,7 +923,7 @@ class ZohoCrmState:
                 operation,
                 ident,
                 affected,
-                resource_uri=f"{self.api_domain}/crm/v8/{module}",
+                resource_uri=f"{self.base_url}/crm/v8/{module}",
             )
 
     @property

@@ -18,7 +18,7 @@ def test_served_on_loopback_with_its_own_api_domain() -> None:
     app = create_app(state)
     served = serve_in_thread(app)
     try:
-        state.api_domain = served.url
+        # no api_domain configured: the emulator names the address it was called on
         transport = ValidatingTransport(httpx.HTTPTransport())
         with httpx.Client(transport=transport, base_url=served.url, timeout=10) as client:
             refresh = app.state.oauth.issue_for_tests(scope="ZohoCRM.modules.ALL offline_access")
