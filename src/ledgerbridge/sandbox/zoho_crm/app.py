@@ -26,6 +26,7 @@ from ledgerbridge.sandbox.zoho_crm.state import (
     MAX_PER_PAGE,
     MAX_WRITE,
     Listing,
+    WriteMode,
     ZohoCrmState,
     credits_for,
 )
@@ -158,10 +159,14 @@ class _Auth:
         # credits follow the limits switch of the admin API as well as the state's own
         charged = self.state.credits.charge(cost, self.state.clock.now())
         if self.limiter.enabled and not charged:
-            raise e.too_many_requests(
+            refused = e.too_many_requests(
                 "You have exceeded the maximum number of API credits allowed for the day",
                 limit=self.state.credits.limit,
             )
+            reset_ms = int(_rate_headers(self.state)["X-RATELIMIT-RESET"])
+            wait = max(1, reset_ms // 1000 - int(self.state.clock.timestamp()))
+            refused.headers["Retry-After"] = str(wait)
+            raise refused
         return check.user
 
 
@@ -175,7 +180,12 @@ def create_app(
     data: str = ":memory:",
     api_domain: str | None = None,
 ) -> FastAPI:
-    """Build the emulator; ``app.state.sandbox`` is the ``ZohoCrmState`` tests poke directly."""
+    """Build the emulator; ``app.state.sandbox`` is the ``ZohoCrmState`` tests poke directly.
+
+    ``api_domain`` is the base URL the token answers name (set it to the served address when
+    serving on a port; left unset, the address of the incoming call is used). ``limits`` False
+    switches off credits and concurrency; ``faults`` sets the starting fault switches.
+    """
     if state is None:
         state = ZohoCrmState(data, clock=clock, api_domain=api_domain)
     elif api_domain is not None:
@@ -640,7 +650,7 @@ def _records_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
     router = APIRouter(prefix="/crm/v8")
 
     async def write(
-        request: Request, module: str, mode: str, path_id: str | None = None
+        request: Request, module: str, mode: WriteMode, path_id: str | None = None
     ) -> Response:
         body = await _body(request)
         data = body.get("data")
@@ -671,7 +681,7 @@ def _records_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
             return state.write(
                 module,
                 data,
-                mode=mode,  # type: ignore[arg-type]
+                mode=mode,
                 trigger=trigger,
                 duplicate_check_fields=check_fields,
                 path_id=path_id,

@@ -171,6 +171,7 @@ def test_daily_credits_run_out_and_come_back_at_utc_midnight(crm: Crm) -> None:
     assert refused.status_code == 429
     assert refused.json()["code"] == "TOO_MANY_REQUESTS"
     # 2026-03-10 12:00 UTC: the day ends in twelve hours
+    assert refused.headers["Retry-After"] == str(12 * 3600)
     crm.clock.advance(12 * 3600 - 1)
     crm.token = crm.oauth.issue_for_tests().access_token
     assert crm.get("/org").status_code == 429
