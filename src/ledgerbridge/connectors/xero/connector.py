@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import threading
 import time
 import uuid
@@ -87,6 +88,8 @@ CAPABILITIES = Capabilities(
 )
 
 T = TypeVar("T")
+# Keys that can travel as a path segment: servers refuse or misroute an encoded slash.
+_PATH_SAFE = re.compile(r"^[\w\- .]+$")
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -481,7 +484,12 @@ class XeroConnector:
                 for record in self._query(spec, {"where": wh.where_clause(group)}):
                     found[record.id] = record
             return list(found.values())
-        if field == spec.unique_field and spec.paged and len(wanted) <= SINGLE_READS:
+        if (
+            field == spec.unique_field
+            and spec.paged
+            and len(wanted) <= SINGLE_READS
+            and all(_PATH_SAFE.match(v) for v in wanted)
+        ):
             for value in wanted:
                 one = self._get_one(spec, value)
                 if one is not None and _same(get_path(one.fields, field), value):
