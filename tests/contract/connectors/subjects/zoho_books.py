@@ -43,6 +43,7 @@ class BooksWorld:
     clock: VirtualClock
     oauth: OAuthServer
     ledger: CallLedger
+    transport: httpx.BaseTransport
     http: httpx.Client
     store: MemoryTokenStore
     org_id: str
@@ -66,10 +67,12 @@ class BooksWorld:
         self.clock.advance(seconds)
 
     def new_connector(self, **kw: Any) -> ZohoBooksConnector:
-        return _connector(self, **kw)
+        """Another connector on its own client (a connector owns its client's auth)."""
+        http = httpx.Client(transport=self.transport, base_url=BASE, timeout=30)
+        return _connector(self, http, **kw)
 
 
-def _connector(world: BooksWorld, **kw: Any) -> ZohoBooksConnector:
+def _connector(world: BooksWorld, http: httpx.Client, **kw: Any) -> ZohoBooksConnector:
     options: dict[str, Any] = {
         "organization_id": world.org_id,
         "api_domain": BASE,
@@ -80,7 +83,8 @@ def _connector(world: BooksWorld, **kw: Any) -> ZohoBooksConnector:
     }
     options.update(kw)
     app = oauth_app(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, accounts=BASE, scopes=SCOPES)
-    return ZohoBooksConnector(world.http, app=app, token_store=world.store, **options)
+    store = options.pop("token_store", world.store)
+    return ZohoBooksConnector(http, app=app, token_store=store, **options)
 
 
 @contextmanager
@@ -111,8 +115,8 @@ def books_world(
         ),
         secrets={"client_secret": CLIENT_SECRET},
     )
-    world = BooksWorld(app, state, clock, state.oauth, ledger, http, store, org_id)
-    world.connector = _connector(world, **connector_options)
+    world = BooksWorld(app, state, clock, state.oauth, ledger, transport, http, store, org_id)
+    world.connector = _connector(world, http, **connector_options)
     try:
         yield world
     finally:
