@@ -3,6 +3,10 @@
 Unknown fields and read-only fields are ignored (the real API drops them silently); wrong types,
 unknown lookup ids and missing mandatory values become per-record errors with ``api_name`` and
 ``json_path``. Line items get their computed amounts and the order its totals.
+
+Line items on update follow the real API: an item with an ``id`` changes that item, an item with
+an ``id`` and ``_delete`` removes it, an item without an ``id`` is added, and items not sent stay.
+A client that resends the whole list without ids therefore doubles it.
 """
 
 from __future__ import annotations

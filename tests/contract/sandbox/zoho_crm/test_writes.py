@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.contract.sandbox.zoho_crm.conftest import Crm, account, contact
 
@@ -315,3 +316,32 @@ def test_delete_and_deleted_listing(crm: Crm) -> None:
     assert [item["display_name"] for item in permanent] == ["C"]
     assert crm.get("/Contacts/deleted").status_code == 204
     assert crm.get("/Accounts", params={"fields": "id"}).status_code == 204
+
+
+def test_parallel_writers_get_distinct_ids(crm: Crm) -> None:
+    crm.client.put("/_sandbox/limits", json={"enabled": False})
+
+    def write(worker: int) -> list[str]:
+        batch = [account(f"W{worker}-{n}") for n in range(20)]
+        answer = crm.post("/Accounts", {"data": batch, "trigger": []})
+        assert answer.status_code == 201
+        return [item["details"]["id"] for item in answer.json()["data"]]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = [ident for batch in pool.map(write, range(8)) for ident in batch]
+    assert len(set(ids)) == 160
+    assert crm.state.count("Accounts") == 160
+
+
+def test_resending_line_items_without_ids_adds_them(crm: Crm) -> None:
+    [acme] = crm.insert("Accounts", account("Acme"))
+    [widget] = crm.insert("Products", {"Product_Name": "Widget", "Unit_Price": 10})
+    items = [{"Product_Name": {"id": widget}, "Quantity": 1}]
+    [ident] = crm.insert(
+        "Invoices", {"Subject": "S", "Account_Name": {"id": acme}, "Invoiced_Items": items}
+    )
+    crm.put(f"/Invoices/{ident}", {"data": [{"Invoiced_Items": items}]})
+    invoice = crm.state.get("Invoices", ident)
+    assert invoice is not None
+    assert len(invoice["Invoiced_Items"]) == 2
+    assert invoice["Grand_Total"] == 20.0
