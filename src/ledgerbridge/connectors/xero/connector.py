@@ -589,7 +589,7 @@ class XeroConnector:
             answered = body.get("Elements") or [] if isinstance(body, Mapping) else []
             at = self.clock()
         if len(answered) != len(refs):
-            return whole_call_failure(refs, spec, _problem(response), operation)
+            return whole_call_failure(refs, _problem(response))
         results = [
             element_result(spec, ref, element, operation, at)
             for ref, element in zip(refs, answered, strict=True)

@@ -105,11 +105,7 @@ def element_result(
     return WriteResult(ref=ref, ok=True, id=record.id, record=record)
 
 
-def whole_call_failure(
-    refs: Sequence[str], spec: ModuleSpec, message: str, operation: Operation
-) -> list[WriteResult]:
+def whole_call_failure(refs: Sequence[str], message: str) -> list[WriteResult]:
     """Xero refused the request as a whole (bad JSON, a reused idempotency key, a size limit)."""
-    error = classify(spec, [message], operation) if message else WriteError("other", message)
-    if error.code in {"duplicate", "not_found", "conflict"}:
-        error = WriteError("other", error.message)
+    error = WriteError("other", message or "Xero refused the batch without a reason")
     return [WriteResult(ref=ref, ok=False, error=error) for ref in refs]
