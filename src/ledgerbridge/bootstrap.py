@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ledgerbridge.connectors import memory_file
 from ledgerbridge.connectors.base import Connector
+from ledgerbridge.connectors.http.tokens import SecretsTokenStore
 from ledgerbridge.connectors.memory import MemoryConnector
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.engine.model import Systems
@@ -80,10 +81,42 @@ def _open_memory(row: ConnectionRow, app: App) -> Connector:
     return memory_file.load(path, row.name)
 
 
+def token_store(app: App, name: str) -> SecretsTokenStore:
+    """The OAuth tokens of connection ``name``, kept encrypted in the store."""
+    connections = app.store.connections
+    return SecretsTokenStore(
+        lambda: connections.secrets(name),
+        lambda secrets, version: connections.replace_secrets(
+            name, secrets, expected_version=version
+        ),
+    )
+
+
+def _open_zoho_crm(row: ConnectionRow, app: App) -> Connector:
+    from ledgerbridge.connectors.zoho_crm.connector import from_connection
+
+    return from_connection(dict(row.settings), token_store(app, row.name))
+
+
+def _open_xero(row: ConnectionRow, app: App) -> Connector:
+    from ledgerbridge.connectors.xero.connector import from_connection
+
+    return from_connection(dict(row.settings), token_store(app, row.name))
+
+
+def _open_zoho_books(row: ConnectionRow, app: App) -> Connector:
+    from ledgerbridge.connectors.zoho_books.connector import from_connection
+
+    return from_connection(dict(row.settings), token_store(app, row.name))
+
+
 def bootstrap(settings: Settings, *, migrate: bool = True) -> App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secrets = SecretBox.from_environment(settings.data_dir, allow_generate=settings.development)
     store = Store.open(settings.db_url, secrets, migrate=migrate)
     app = App(settings=settings, store=store, engine=SyncEngine(store))
     app.factories["memory"] = _open_memory
+    app.factories["zoho_crm"] = _open_zoho_crm
+    app.factories["xero"] = _open_xero
+    app.factories["zoho_books"] = _open_zoho_books
     return app
