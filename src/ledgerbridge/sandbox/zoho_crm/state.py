@@ -38,6 +38,8 @@ MAX_FIELDS = 50
 MAX_PER_PAGE = 200
 PAGE_WINDOW = 2000
 MAX_CRITERIA = 10
+MAX_IN_VALUES = 100
+MAX_COQL_ROWS = 100000
 DEFAULT_TRIGGERS = ("workflow", "approval", "blueprint")
 PAGE_TOKEN_TTL = 86400
 EDITION_CREDITS = {"free": 5000, "standard": 50000, "professional": 50000, "enterprise": 50000}
@@ -772,6 +774,14 @@ class ZohoCrmState:
                     "no of criterium that can be given exceed the limit 15",
                     {"limit": self.max_criteria},
                 )
+            crowded = _largest_in(node)
+            if crowded is not None and len(crowded.values) > MAX_IN_VALUES:
+                raise e.ApiError(
+                    400,
+                    "INVALID_QUERY",
+                    'Only 100 values are allowed in "IN" criteria',
+                    {"api_name": crowded.field, "param_name": "criteria"},
+                )
             return node
         kinds = {"email": (f.EMAIL,), "phone": (f.PHONE,)}
         for param, value in (("email", email), ("phone", phone)):
@@ -816,6 +826,20 @@ class ZohoCrmState:
         return self._run_coql(query)
 
     def _run_coql(self, query: Query) -> ListPage:
+        if len(query.fields) > MAX_FIELDS:
+            raise e.ApiError(
+                400,
+                "LIMIT_EXCEEDED",
+                "select columns limit exceeded",
+                {"by": "select_columns", "limit": MAX_FIELDS},
+            )
+        if query.offset + query.limit > MAX_COQL_ROWS:
+            raise e.ApiError(
+                400,
+                "LIMIT_EXCEEDED",
+                "offset limit exceeded",
+                {"by": "offset", "limit": MAX_COQL_ROWS},
+            )
         module = self.modules.get(query.module)
         if module is None:
             raise e.ApiError(
@@ -1033,6 +1057,13 @@ def _error_answer(problems: list[RecordError]) -> dict[str, Any]:
         "message": "multiple errors occurred",
         "status": "error",
     }
+
+
+def _largest_in(node: Node) -> Comparison | None:
+    if isinstance(node, Comparison):
+        return node if node.operator == "in" else None
+    found = [item for item in (_largest_in(child) for child in node.items) if item is not None]
+    return max(found, key=lambda item: len(item.values), default=None)
 
 
 def _invalid_query(api_name: str) -> e.ApiError:

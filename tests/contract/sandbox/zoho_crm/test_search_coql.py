@@ -73,6 +73,17 @@ def test_more_than_ten_criteria_are_refused(crm: Crm) -> None:
     assert answer.json()["code"] == "CRITERIA_LIMIT_EXCEEDED"
 
 
+def test_in_takes_at_most_a_hundred_values(crm: Crm) -> None:
+    crm.insert("Contacts", contact("A", "u0@x.test"))
+    values = ",".join(f"u{n}@x.test" for n in range(101))
+    answer = crm.get("/Contacts/search", params={"criteria": f"(Email:in:{values})", "per_page": 5})
+    assert answer.status_code == 400
+    assert answer.json()["message"] == 'Only 100 values are allowed in "IN" criteria'
+    hundred = ",".join(f"u{n}@x.test" for n in range(100))
+    found = crm.get("/Contacts/search", params={"criteria": f"(Email:in:{hundred})", "per_page": 5})
+    assert found.json()["info"]["count"] == 1
+
+
 def test_operators_on_text_numbers_booleans_and_lookups(crm: Crm) -> None:
     [acme] = crm.insert("Accounts", account("Acme"))
     crm.insert(
@@ -217,6 +228,11 @@ def test_coql_errors(crm: Crm) -> None:
     assert (status, body["code"]) == (400, "SYNTAX_ERROR")
     assert body["details"] == {"line": 1, "column": 21, "near": "Accounts"}
     status, body = coql(crm, "select Account_Name from Accounts limit 0, 2001")
+    assert (status, body["code"]) == (400, "LIMIT_EXCEEDED")
+    status, body = coql(crm, "select Account_Name from Accounts limit 99000, 2000")
+    assert (status, body["code"]) == (400, "LIMIT_EXCEEDED")
+    columns = ", ".join(["Account_Name"] * 51)
+    status, body = coql(crm, f"select {columns} from Accounts")
     assert (status, body["code"]) == (400, "LIMIT_EXCEEDED")
     status, body = coql(crm, "select Nope from Accounts")
     assert (status, body["code"]) == (400, "INVALID_QUERY")
