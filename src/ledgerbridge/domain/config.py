@@ -180,6 +180,28 @@ class FieldRule(_Model):
             raise ValueError(f"field {self.books}: direction {self.direction} needs a 'crm' field")
         if isinstance(t, ValueMapTransform) and self.direction is not Direction.CRM_TO_BOOKS:
             _check_reversible(self.key, t, self.direction)
+        if (
+            isinstance(t, LookupTransform)
+            and t.books_key
+            and self.direction is not Direction.CRM_TO_BOOKS
+        ):
+            # The accounting side holds the key (an item code), not an id we could look up.
+            raise ValueError(
+                f"field {self.key}: a lookup that writes the accounting {t.books_key} cannot be "
+                "read back; set direction to crm_to_books"
+            )
+        if self.children and not isinstance(t, RenameTransform):
+            raise ValueError(
+                f"field {self.key}: a field with children cannot have a {t.kind} transform; "
+                "put transforms on its children"
+            )
+        if self.max_items is not None:
+            if not self.children:
+                raise ValueError(
+                    f"field {self.key}: max_items limits a list of children; this field has none"
+                )
+            if self.max_items < 1:
+                raise ValueError(f"field {self.key}: max_items must be 1 or more")
         _check_unique(self.children)
         return self
 
@@ -202,6 +224,14 @@ class RequiredRule(_Model):
     message: str
     # True: a record that fails the rule is out of scope (skipped, with the message), not failed.
     skip: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> RequiredRule:
+        if self.check == "one_of" and not self.values:
+            raise ValueError(
+                f"required rule on {self.field}: check one_of needs the allowed 'values'"
+            )
+        return self
 
 
 class WriteBack(_Model):
@@ -254,7 +284,8 @@ class FlowConfig(_Model):
 class ScheduleConfig(_Model):
     enabled: bool = False
     interval_minutes: int | None = Field(default=120, ge=5)
-    times: tuple[str, ...] = ()  # "HH:MM" in ``timezone``
+    # "HH:MM" in ``timezone``
+    times: tuple[Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")], ...] = ()
     timezone: str = "UTC"
     flows: tuple[str, ...] = ()  # empty = all
     direction: Direction = Direction.BOTH
