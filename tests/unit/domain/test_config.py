@@ -17,6 +17,8 @@ from ledgerbridge.domain.config import (
     IntegrationConfig,
     LookupTransform,
     RenameTransform,
+    RequiredRule,
+    ScheduleConfig,
     ValueMapTransform,
 )
 from ledgerbridge.domain.records import Side
@@ -308,3 +310,53 @@ def test_config_is_frozen() -> None:
     config = starter_config()
     with pytest.raises(ValidationError):
         config.name = "other"  # type: ignore[misc]
+
+
+def test_a_lookup_by_accounting_key_must_flow_to_the_accounting_side() -> None:
+    message = refusal(
+        lambda: FieldRule(
+            crm="Product",
+            books="ItemCode",
+            transform=LookupTransform(flow="products", books_key="Code"),
+        )
+    )
+    assert "field Product: a lookup that writes the accounting Code cannot be read back" in message
+    assert "set direction to crm_to_books" in message
+
+
+def test_a_field_with_children_takes_no_transform() -> None:
+    message = refusal(
+        lambda: FieldRule(
+            crm="Items",
+            books="LineItems",
+            transform=DefaultTransform(value=[]),
+            children=(FieldRule(crm="Quantity", books="Quantity"),),
+        )
+    )
+    assert "field Items: a field with children cannot have a default transform" in message
+
+
+def test_max_items_needs_children_and_a_positive_limit() -> None:
+    assert "this field has none" in refusal(
+        lambda: FieldRule(crm="Email", books="Email", max_items=5)
+    )
+    child = (FieldRule(crm="Email", books="EmailAddress"),)
+    assert "max_items must be 1 or more" in refusal(
+        lambda: FieldRule(crm="Contacts", books="ContactPersons", children=child, max_items=0)
+    )
+
+
+def test_one_of_needs_its_values() -> None:
+    message = refusal(
+        lambda: RequiredRule(side=Side.CRM, field="Stage", check="one_of", message="m")
+    )
+    assert "required rule on Stage: check one_of needs the allowed 'values'" in message
+
+
+@pytest.mark.parametrize("time", ["7:00", "24:00", "12:60", "noon"])
+def test_schedule_times_are_hh_mm(time: str) -> None:
+    assert "times" in refusal(lambda: ScheduleConfig(times=(time,)))
+
+
+def test_schedule_accepts_times_of_day() -> None:
+    assert ScheduleConfig(times=("00:00", "07:30", "23:59")).times == ("00:00", "07:30", "23:59")
