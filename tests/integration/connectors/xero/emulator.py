@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,11 +36,15 @@ class Recorder(httpx.BaseTransport):
     """Sees every exchange on its way to the emulator, and can disturb the token endpoint.
 
     ``fail_token`` answers that many token requests with a 503; ``token_barrier`` holds token
-    requests until as many are in flight; ``extra_tenants`` are added to ``GET /connections``.
+    requests until as many are in flight; ``extra_tenants`` are added to ``GET /connections``;
+    ``lose_rate`` is the share of API writes whose answer is lost after Xero applied them.
     """
 
-    def __init__(self, inner: httpx.BaseTransport) -> None:
+    def __init__(self, inner: httpx.BaseTransport, *, seed: int = 0) -> None:
         self.inner = inner
+        self.lose_rate = 0.0
+        self.lost = 0
+        self._random = random.Random(seed)
         self.lock = threading.Lock()
         self.requests: list[httpx.Request] = []
         self.responses: list[httpx.Response] = []
@@ -62,6 +67,12 @@ class Recorder(httpx.BaseTransport):
         if path == "/connect/token" and self.token_barrier is not None:
             self.token_barrier.wait(timeout=10)
         response = self.inner.handle_request(request)
+        if request.method in ("PUT", "POST") and path.startswith("/api.xro/"):
+            with self.lock:
+                lose = self._random.random() < self.lose_rate
+                self.lost += lose
+            if lose:
+                raise httpx.RemoteProtocolError("connection lost after the write", request=request)
         if path == "/connections" and self.extra_tenants and response.status_code == 200:
             response.read()
             body = [*json.loads(response.content), *self.extra_tenants]
@@ -112,8 +123,8 @@ class Xero:
         self.clients.append(made)
         return made
 
-    def recorder(self) -> Recorder:
-        return Recorder(self.transport)
+    def recorder(self, *, seed: int = 0) -> Recorder:
+        return Recorder(self.transport, seed=seed)
 
     def tokens(self, *, ttl: float | None = None) -> TokenSet:
         """A fresh token pair; ``ttl`` (seconds, may be negative) sets when we think it ends."""
