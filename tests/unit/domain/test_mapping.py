@@ -20,6 +20,7 @@ from ledgerbridge.domain.config import (
 from ledgerbridge.domain.lookups import LookupNeed, LookupTable, MissingLookup
 from ledgerbridge.domain.mapping import FlowMap, MappingError
 from ledgerbridge.domain.records import Side
+from ledgerbridge.domain.values import canon
 from ledgerbridge.recipes.starter import ACCOUNTS, INVOICES, PRODUCTS
 
 from .builders import simple_flow
@@ -191,8 +192,6 @@ def test_bijective_value_maps_round_trip(mapping: dict[str, Any]) -> None:
         rendered = render(fmap, Side.BOOKS, {"V": crm_value})
         assert rendered == {"V": books_value}
         # What the accounting system holds reads back as the CRM value it came from.
-        from ledgerbridge.domain.values import canon
-
         assert read(fmap, Side.BOOKS, rendered)["V"] == canon(crm_value)
 
 

@@ -132,9 +132,11 @@ def test_merged_base_holds_one_sides_value_for_each_change(
         candidates = {repr(base.get(key))}
         candidates |= {repr(v[key]) for v in (crm_values, books_values) if key in v}
         assert repr(result.base.get(key)) in candidates
-    # Every key written to a side ends up with the merged value there.
+    # A side is only ever sent the other side's value.
     for key in result.to_books:
-        assert result.base[key] != base.get(key) or key in [c.key for c in result.conflicts]
+        assert result.base[key] == crm_values[key]
+    for key in result.to_crm:
+        assert result.base[key] == books_values[key]
 
 
 def test_changes_to_different_fields_cross_over() -> None:
