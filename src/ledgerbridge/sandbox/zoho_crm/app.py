@@ -259,6 +259,14 @@ def create_app(
     app.include_router(_meta_router(state, auth))
     app.include_router(_watch_router(state, auth))
     app.include_router(_records_router(state, auth))
+
+    @app.api_route(
+        "/crm/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], response_model=None
+    )
+    def unknown_path(rest: str) -> Response:
+        del rest
+        raise e.not_found()
+
     app.include_router(
         admin_router(
             system=SYSTEM,

@@ -57,6 +57,15 @@ def test_unknown_module(crm: Crm) -> None:
     assert answer.json()["code"] == "INVALID_MODULE"
 
 
+def test_unknown_path_answers_in_the_vendor_shape(crm: Crm) -> None:
+    answer = crm.raw.get(
+        "/crm/v8/Accounts/actions/unknown/deeper",
+        headers={"Authorization": f"Zoho-oauthtoken {crm.token}"},
+    )
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "INVALID_URL_PATTERN"
+
+
 def test_page_reaches_only_two_thousand_then_page_token_goes_on(crm: Crm) -> None:
     crm.state.bulk_insert(
         "Contacts",
