@@ -845,7 +845,7 @@ class ZohoCrmState:
             raise e.ApiError(
                 400,
                 "INVALID_QUERY",
-                "invalid module given",
+                "invalid query formed",
                 {"module": query.module, "reason": "the module is not supported"},
             )
         compiler = Compiler(module, self.modules, lookup_mode="id")
@@ -869,7 +869,7 @@ class ZohoCrmState:
             raise e.ApiError(
                 400,
                 "INVALID_QUERY",
-                "invalid column given",
+                "column given seems to be invalid",
                 {"column_name": exc.api_name, "reason": exc.reason},
             ) from exc
         order = ", ".join([*order_parts, "r.id ASC"])

@@ -236,6 +236,8 @@ def test_coql_errors(crm: Crm) -> None:
     assert (status, body["code"]) == (400, "LIMIT_EXCEEDED")
     status, body = coql(crm, "select Nope from Accounts")
     assert (status, body["code"]) == (400, "INVALID_QUERY")
+    assert body["message"] == "column given seems to be invalid"
+    assert body["details"]["column_name"] == "Nope"  # type: ignore[index]
     status, body = coql(crm, "select Account_Name from Widgets")
     assert (status, body["code"]) == (400, "INVALID_QUERY")
     status, body = coql(crm, "select Account_Name from Accounts where Account_Name = 'Nobody'")
