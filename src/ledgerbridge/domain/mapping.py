@@ -112,8 +112,12 @@ class CompiledRule:
             return self._read_children(side, value, lookups)
         if isinstance(t, LookupTransform):
             return self._read_lookup(side, value, t, lookups)
-        if isinstance(t, ValueMapTransform) and side is Side.BOOKS:
-            return self._reverse_map(value, t)
+        if isinstance(t, ValueMapTransform):
+            if side is Side.BOOKS:
+                return self._reverse_map(value, t)
+            # The map's keys are text, and so is what the way back reads: a CRM number (a tax
+            # rate of 20) must compare equal to the "20" read back from the accounting side.
+            return None if is_empty(value) else str(canon(value))
         if isinstance(t, DefaultTransform) and is_empty(value) and self.direction.reads(side):
             return canon(t.value)
         return canon(value)
@@ -182,7 +186,8 @@ class CompiledRule:
         if key in self._inverse:
             return canon(self._inverse[key])
         if t.has_default_to_crm:
-            return canon(t.default_to_crm)
+            default = canon(t.default_to_crm)
+            return None if default is None else str(default)
         known = ", ".join(sorted(self._inverse)) or "none"
         raise MappingError(
             f"{self.rule.books} is {value!r}, which the value map does not know "
