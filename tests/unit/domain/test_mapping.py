@@ -512,3 +512,15 @@ def test_starter_products_round_trip() -> None:
         "SalesDetails": {"UnitPrice": 9.5, "TaxType": "OUTPUT2"},
     }
     assert read(fmap, Side.BOOKS, books_fields) == values
+
+
+def test_a_value_map_over_crm_numbers_reads_alike_from_both_sides() -> None:
+    # Map keys are text; a CRM number field (a tax rate) must not look changed on the way back.
+    vm = ValueMapTransform(map={"20": "OUTPUT2", "0": "EXEMPTOUTPUT"})
+    fmap = one_rule(FieldRule(crm="Tax_Rate", books="TaxType", transform=vm))
+    from_crm = read(fmap, Side.CRM, {"Tax_Rate": 20.0})
+    assert render(fmap, Side.BOOKS, from_crm) == {"TaxType": "OUTPUT2"}
+    assert read(fmap, Side.BOOKS, {"TaxType": "OUTPUT2"}) == from_crm
+    assert read(fmap, Side.CRM, {"Tax_Rate": 0}) == read(
+        fmap, Side.BOOKS, {"TaxType": "EXEMPTOUTPUT"}
+    )
