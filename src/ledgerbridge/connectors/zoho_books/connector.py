@@ -268,10 +268,13 @@ class ZohoBooksConnector:
                     yield Page(fresh, next_token=None)
                 return
             last = records[-1].modified_at.replace(microsecond=0)
-            if cursor is None or last > cursor:
-                cursor, number = last, 1
-            else:
+            if cursor is not None and last <= cursor:
                 number += 1  # a whole page inside one second: page on within it
+            elif number == 1 and records[0].modified_at.replace(microsecond=0) == last:
+                # the listing so far starts at ``last``: the same listing, its next page
+                cursor, number = last, 2
+            else:
+                cursor, number = last, 1
             if fresh:
                 yield Page(fresh, next_token=f"{_filter_time(cursor)}#{number}")
 
