@@ -62,6 +62,8 @@ PER_MINUTE = 100
 SCAN_FROM = 4
 CREATE_SKEW = timedelta(minutes=2)
 RECOVERY_ATTEMPTS = 5
+# A Retry-After longer than this is the day's limit speaking, not the minute's.
+DAY_WAIT = 600.0
 Product = Literal["books", "erp"]
 
 # Calls per day and at once, by plan (Zoho Books' published limits).
@@ -140,9 +142,32 @@ class ZohoBooksConnector:
             limits or plan_limits(), clock=monotonic, sleep=sleep, wall=clock
         )
         self.api = ApiClient(http, system=SYSTEM, limiter=self.limiter, sleep=sleep, rng=rng)
+        http.event_hooks.setdefault("response", []).append(self._day_spent)
         self._org: OrgInfo | None = None
 
     # -- plumbing --------------------------------------------------------------------------------
+
+    def _day_spent(self, response: httpx.Response) -> None:
+        """A 429 for the day's budget: waiting for Retry-After (midnight) is no retry."""
+        if response.status_code != 429:
+            return
+        try:
+            wait = float(response.headers.get("retry-after", "0"))
+        except ValueError:
+            wait = 0.0
+        response.read()
+        try:
+            message = str(response.json().get("message", ""))
+        except (ValueError, AttributeError):
+            message = ""
+        if wait <= DAY_WAIT and "per day" not in message.lower():
+            return
+        self.limiter.day_spent()
+        reset = self.clock() + timedelta(seconds=wait) if wait > DAY_WAIT else None
+        raise DailyLimitError(
+            f"zoho_books: {message or 'the daily API limit is reached'}",
+            reset_at=reset or self.limiter.next_reset(),
+        )
 
     def base_url(self) -> str:
         if self._domain_override:

@@ -173,6 +173,7 @@ class ZohoCrmConnector:
             limits or edition_limits(), clock=monotonic, sleep=sleep, wall=clock
         )
         self.api = ApiClient(http, system=SYSTEM, limiter=self.limiter, sleep=sleep, rng=rng)
+        http.event_hooks.setdefault("response", []).append(self._credits_spent)
         self.describe_modules = tuple(describe_modules) if describe_modules else None
         self._modules: dict[str, ModuleSummary] | None = None
         self._fields: dict[str, dict[str, FieldMeta]] = {}
@@ -188,6 +189,17 @@ class ZohoCrmConnector:
         domain = tokens.extra.get("api_domain")
         root = str(domain).rstrip("/") if domain else api_domain(self.data_centre)
         return f"{root}/crm/v8"
+
+    def _credits_spent(self, response: httpx.Response) -> None:
+        """A 429 with no credits left is the day's budget, not a moment's: waiting won't help."""
+        if response.status_code != 429 or response.headers.get("x-ratelimit-remaining") != "0":
+            return
+        self.limiter.day_spent()
+        reset = self.limiter.next_reset()
+        with contextlib.suppress(ValueError):
+            millis = int(response.headers.get("x-ratelimit-reset", ""))
+            reset = datetime.fromtimestamp(millis / 1000, tz=UTC)
+        raise DailyLimitError("zoho_crm: the day's API credits are spent", reset_at=reset)
 
     def _send(
         self,
@@ -637,7 +649,8 @@ def from_connection(
 
     Settings: ``client_id``; ``data_centre`` (``com``, ``eu`` …) or ``accounts_url`` and
     ``api_domain`` to override both hosts; optional ``redirect_uri``, ``edition``,
-    ``licensed_users``, ``credits_per_day`` and ``concurrency``. The client secret comes from
+    ``licensed_users``, ``credits_per_day``, ``concurrency`` and ``modules`` (the modules
+    ``describe`` covers; all the API supports when left out). The client secret comes from
     the connection's secrets.
     """
     centre = str(settings.get("data_centre") or "com")
@@ -656,6 +669,7 @@ def from_connection(
         limits = replace(limits, per_day=int(settings["credits_per_day"]))
     if settings.get("concurrency"):
         limits = replace(limits, concurrency=int(settings["concurrency"]))
+    modules = settings.get("modules")
     return ZohoCrmConnector(
         http or httpx.Client(timeout=60.0),
         app=app,
@@ -663,4 +677,5 @@ def from_connection(
         api_domain=str(settings.get("api_domain") or "") or None,
         data_centre=centre,
         limits=limits,
+        describe_modules=[str(m) for m in modules] if isinstance(modules, list) else None,
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from ledgerbridge.connectors.http.limiter import Limits
 from ledgerbridge.connectors.zoho_books import plan_limits
+from ledgerbridge.domain.errors import DailyLimitError
 from ledgerbridge.domain.records import Draft, Patch
 from ledgerbridge.sandbox.core.faults import FaultConfig
 from tests.contract.connectors.subjects.zoho_books import BooksWorld, books_world
@@ -85,3 +87,14 @@ def test_creates_updates_and_a_full_read_through_faults_end_exact() -> None:
 
         assert {500, 429, 0} <= set(world.statuses())
         assert loser.lost >= 10 and expiring.fired and conn.auth.refreshes >= 1
+
+
+def test_the_days_limit_stops_at_the_first_429_instead_of_waiting(world: BooksWorld) -> None:
+    rid = customer(world, "Daily")
+    world.app.state.limiter.per_day = 2
+    assert [r.id for r in world.books.get_many("contacts", [rid, rid])] == [rid]
+    world.books.get_many("contacts", [rid])
+    with pytest.raises(DailyLimitError) as raised:
+        world.books.get_many("contacts", [rid])
+    assert world.statuses()[-1] == 429 and world.slept == []
+    assert raised.value.reset_at is not None and raised.value.reset_at > world.clock.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -87,3 +88,13 @@ def test_reads_ride_out_5xx_429_and_dropped_connections(world: CrmWorld) -> None
     assert world.crm.api.retries >= statuses.count(500) + statuses.count(0)
     # the 429s were waited out on the virtual clock, honouring Retry-After
     assert world.slept.count(1.0) == statuses.count(429)
+
+
+def test_spent_credits_stop_at_the_first_429_instead_of_waiting(world: CrmWorld) -> None:
+    world.state.credits.limit = 0
+    with pytest.raises(DailyLimitError) as raised:
+        world.crm.get_many("Accounts", ["6051205000099999999"])
+    assert world.calls() == 1 and world.slept == []
+    assert raised.value.reset_at == (world.clock.now() + timedelta(days=1)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
