@@ -14,6 +14,7 @@ from ledgerbridge.connectors.xero.models import (
     Tenant,
 )
 from ledgerbridge.connectors.xero.settings import XeroSettings
+from ledgerbridge.connectors.xero.webhooks import WebhookBatch, WebhookEvent, signature_valid
 
 __all__ = [
     "CAPABILITIES",
@@ -23,7 +24,10 @@ __all__ = [
     "Organisation",
     "TaxRate",
     "Tenant",
+    "WebhookBatch",
+    "WebhookEvent",
     "XeroConnector",
     "XeroSettings",
     "from_connection",
+    "signature_valid",
 ]
