@@ -69,6 +69,9 @@ def _token_request(client: httpx.Client, app: OAuthClient, form: dict[str, str])
     if response.status_code >= 400 or "error" in body or "access_token" not in body:
         error = body.get("error") or f"HTTP {response.status_code}"
         description = body.get("error_description") or ""
+        if "too many requests" in str(description).lower():
+            # Zoho caps how often one refresh token mints access tokens: wait, don't reconnect
+            raise RetriableError(f"the token endpoint asks to slow down: {description}")
         raise AuthError(
             f"the authorisation server refused the token request ({error}"
             f"{': ' + description if description else ''}); reconnect the connection"
