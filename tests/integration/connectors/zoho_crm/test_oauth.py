@@ -12,7 +12,7 @@ import pytest
 from ledgerbridge.connectors.http.tokens import MemoryTokenStore, TokenSet
 from ledgerbridge.connectors.zoho_crm import SCOPES, authorize, from_connection
 from ledgerbridge.connectors.zoho_crm.accounts import accounts_url, oauth_app
-from ledgerbridge.domain.errors import AuthError, ConfigError
+from ledgerbridge.domain.errors import AuthError, ConfigError, RetriableError
 from ledgerbridge.sandbox.zoho_crm import CLIENT_ID, CLIENT_SECRET
 from tests.contract.connectors.subjects.zoho_crm import BASE, CrmWorld
 
@@ -123,3 +123,16 @@ def test_a_revoked_refresh_token_asks_for_reconnection(world: CrmWorld) -> None:
     )
     with pytest.raises(AuthError, match="reconnect"):
         conn.get_many("Contacts", ["6051205000000000001"])
+
+
+def test_too_many_refreshes_is_a_wait_not_a_reconnect(world: CrmWorld) -> None:
+    rid = world.state.create("Contacts", {"Last_Name": "R"})["id"]
+    for _ in range(10):  # one refresh token mints at most 10 access tokens in 10 minutes
+        world.oauth.expire_all_access_tokens()
+        world.crm.get_many("Contacts", [rid])
+    world.oauth.expire_all_access_tokens()
+    with pytest.raises(RetriableError, match="slow down") as raised:
+        world.crm.get_many("Contacts", [rid])
+    assert not isinstance(raised.value, AuthError)
+    world.clock.advance(600)
+    assert [r.id for r in world.crm.get_many("Contacts", [rid])] == [rid]
