@@ -1,8 +1,9 @@
 """Turn a condition tree into SQL over the record table, so filters never scan in Python.
 
 Records live in ``records(module, id, ctime, mtime, doc)`` with ``doc`` the stored JSON; fields
-are read with ``json_extract``. Text compares case-insensitively through ``zlower`` (a Python
-``casefold`` registered on the connection, since SQLite's own ``lower`` is ASCII only).
+are read with ``json_extract`` (key fields have expression indexes). Text compares
+case-insensitively through ``zlower`` (a Python ``casefold`` registered on the connection, since
+SQLite's own ``lower`` is ASCII only).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _TEXT_TYPES = frozenset(
     {f.TEXT, f.TEXTAREA, f.EMAIL, f.PHONE, f.WEBSITE, f.PICKLIST, f.AUTONUMBER, f.BIGINT}
 )
 _NUMBER_TYPES = frozenset({f.INTEGER, f.DOUBLE, f.CURRENCY})
-_FIELD_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+FIELD_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
 @dataclass
@@ -44,6 +45,14 @@ class Expr:
 
 def json_path(api_name: str) -> str:
     return '$."' + api_name + '"'
+
+
+def extract(alias: str, path: str) -> str:
+    """``json_extract`` with the path written out, so expression indexes can serve it.
+
+    Paths are built from layout field names checked against ``FIELD_NAME``; they hold no quote.
+    """
+    return f"json_extract({alias}.doc, '{path}')"
 
 
 def parse_datetime(value: Any, api_name: str) -> int:
@@ -77,7 +86,7 @@ class Compiler:
 
     def field(self, api_name: str) -> f.FieldDef:
         fdef = self.module.fields.get(api_name)
-        if fdef is None or not _FIELD_NAME.match(api_name):
+        if fdef is None or not FIELD_NAME.match(api_name):
             raise QueryError(api_name, "invalid column")
         return fdef
 
@@ -93,23 +102,23 @@ class Compiler:
             return Expr(f"{a}.mtime", (), "time")
         if fdef.data_type == f.SUBFORM:
             raise QueryError(head, "subform fields cannot be filtered")
-        column = f"json_extract({a}.doc, ?)"
         if fdef.data_type == f.OWNERLOOKUP:
             key = rest or ("name" if self.lookup_mode == "name" else "id")
             if key not in ("id", "name", "email"):
                 raise QueryError(path, "invalid column")
-            return Expr(column, (f"{json_path(head)}.{key}",), "id" if key == "id" else "text")
+            column = extract(a, f"{json_path(head)}.{key}")
+            return Expr(column, (), "id" if key == "id" else "text")
         if fdef.data_type == f.LOOKUP:
             target = self.modules[fdef.lookup_module or ""]
             if rest == "id" or (not rest and self.lookup_mode == "id"):
-                return Expr(column, (f"{json_path(head)}.id",), "id")
+                return Expr(extract(a, f"{json_path(head)}.id"), (), "id")
             inner = Compiler(target, self.modules, lookup_mode="id", alias=a + "t")
             sub = inner.expression(rest or target.name_field)
             sql = (
                 f"(SELECT {sub.sql} FROM records {a}t WHERE {a}t.module = ? "
-                f"AND {a}t.id = json_extract({a}.doc, ?))"
+                f"AND {a}t.id = {extract(a, json_path(head) + '.id')})"
             )
-            return Expr(sql, (*sub.params, target.api_name, f"{json_path(head)}.id"), sub.kind)
+            return Expr(sql, (*sub.params, target.api_name), sub.kind)
         if rest:
             raise QueryError(path, "invalid column")
         kind = "text"
@@ -121,7 +130,7 @@ class Compiler:
             kind = "date"
         elif fdef.data_type == f.DATETIME:
             kind = "datetimetext"
-        return Expr(column, (json_path(head),), kind)
+        return Expr(extract(a, json_path(head)), (), kind)
 
     def value(self, expr: Expr, raw: Any, api_name: str) -> Any:
         if raw is None:

@@ -26,7 +26,7 @@ from ledgerbridge.sandbox.zoho_crm.conditions import Comparison, Group, Node, co
 from ledgerbridge.sandbox.zoho_crm.coql import CoqlLimitError, CoqlSyntaxError, Query, parse_coql
 from ledgerbridge.sandbox.zoho_crm.criteria import CriteriaError, parse_criteria
 from ledgerbridge.sandbox.zoho_crm.notifications import Channel, Notifier
-from ledgerbridge.sandbox.zoho_crm.query import Compiler, QueryError
+from ledgerbridge.sandbox.zoho_crm.query import FIELD_NAME, Compiler, QueryError
 from ledgerbridge.sandbox.zoho_crm.records import Context, RecordChecker, RecordError, empty
 from ledgerbridge.sandbox.zoho_crm.storage import Row, Storage
 
@@ -207,6 +207,8 @@ class ZohoCrmState:
         pick_list: Sequence[str] = (),
     ) -> f.FieldDef:
         mdef = self.module(module)
+        if not FIELD_NAME.match(api_name) or api_name in mdef.fields:
+            raise ValueError(f"{api_name!r} is not a new field name")
         fdef = f.FieldDef(
             api_name,
             data_type,
@@ -514,7 +516,8 @@ class ZohoCrmState:
         if exclude is not None:
             where += " AND r.id != ?"
             all_params.append(exclude)
-        return self.storage.select(where, all_params, "ORDER BY r.ctime, r.id LIMIT 1")
+        # the unary + keeps SQLite on the key index instead of walking rows in creation order
+        return self.storage.select(where, all_params, "ORDER BY +r.ctime, +r.id LIMIT 1")
 
     def _unique_problems(
         self, module: f.ModuleDef, changes: dict[str, Any], existing: Row | None, index: int
@@ -747,7 +750,7 @@ class ZohoCrmState:
             where += " AND r.mtime <= ?"
             all_params.append(int(self.clock.timestamp() - self.search_lag_seconds))
         rows = self.storage.select(
-            where, all_params, f"ORDER BY r.id LIMIT {limit + 1} OFFSET {offset}"
+            where, all_params, f"ORDER BY +r.id LIMIT {limit + 1} OFFSET {offset}"
         )
         more = len(rows) > limit
         rows = rows[:limit]
@@ -872,7 +875,7 @@ class ZohoCrmState:
                 "column given seems to be invalid",
                 {"column_name": exc.api_name, "reason": exc.reason},
             ) from exc
-        order = ", ".join([*order_parts, "r.id ASC"])
+        order = ", ".join([*order_parts, "+r.id ASC" if query.where is not None else "r.id ASC"])
         rows = self.storage.select(
             where,
             [*params, *order_params],

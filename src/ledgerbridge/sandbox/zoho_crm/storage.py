@@ -11,6 +11,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+#: fields looked up by value often (duplicate checks, upserts, integration lookups)
+KEY_FIELDS = (
+    "Email",
+    "Account_Name",
+    "Vendor_Name",
+    "Product_Name",
+    "Product_Code",
+    "Full_Name",
+    "Xero_ID",
+    "Books_ID",
+)
+_KEY_INDEX = (
+    "CREATE INDEX IF NOT EXISTS records_key_{name} ON records "
+    "(module, zlower(json_extract(doc, '$.\"{name}\"')));"
+)
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     module TEXT NOT NULL,
@@ -22,6 +38,7 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_mtime ON records (module, mtime, id);
 CREATE INDEX IF NOT EXISTS records_ctime ON records (module, ctime, id);
+{key_indexes}
 CREATE TABLE IF NOT EXISTS deleted (
     module TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -70,8 +87,9 @@ class Storage:
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.create_function("zlower", 1, _casefold, deterministic=True)
         self._depth = 0
+        indexes = "\n".join(_KEY_INDEX.format(name=name) for name in KEY_FIELDS)
         with self._lock:
-            self._conn.executescript(_SCHEMA)
+            self._conn.executescript(_SCHEMA.format(key_indexes=indexes))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
