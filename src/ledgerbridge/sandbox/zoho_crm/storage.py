@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +190,15 @@ class Storage:
 
     def count(self, where: str, params: Sequence[Any]) -> int:
         return int(self.query(f"SELECT COUNT(*) FROM records r WHERE {where}", params)[0][0])
+
+    def trace(self, callback: Callable[[str], object] | None) -> None:
+        """See every statement run (with its values), e.g. to check query plans."""
+        with self._lock:
+            self._conn.set_trace_callback(callback)
+
+    def plan(self, statement: str) -> list[str]:
+        """SQLite's query plan for a statement, one line per step."""
+        return [str(row[3]) for row in self.query("EXPLAIN QUERY PLAN " + statement)]
 
     def close(self) -> None:
         with self._lock:
