@@ -524,3 +524,12 @@ def test_a_value_map_over_crm_numbers_reads_alike_from_both_sides() -> None:
     assert read(fmap, Side.CRM, {"Tax_Rate": 0}) == read(
         fmap, Side.BOOKS, {"TaxType": "EXEMPTOUTPUT"}
     )
+
+
+def test_rules_are_found_by_key() -> None:
+    fmap = FlowMap(ACCOUNTS)
+    assert fmap.rule("Rating").path(Side.BOOKS) == "Tier"
+    assert fmap.rule("books:ContactNumber").path(Side.CRM) is None
+    with pytest.raises(KeyError):
+        fmap.rule("Nope")
+    assert fmap.side_name(Side.BOOKS) == "the accounting system"
