@@ -226,8 +226,8 @@ def test_syncs_converge_without_duplicates_or_echoes(store: Store, policy: Confl
 
 # -- crashes ---------------------------------------------------------------------------------
 
-# No idempotency keys and two records per write call: several crash points per page.
-NO_KEYS = Capabilities(page_size=4, batch_size=2, lookup_batch=4, idempotency=False, webhooks=False)
+# No idempotency keys and one record per write call: a crash point between any two writes.
+NO_KEYS = Capabilities(page_size=3, batch_size=1, lookup_batch=3, idempotency=False, webhooks=False)
 
 
 @dataclass
@@ -263,13 +263,14 @@ class CrashMachine(RuleBasedStateMachine):
         person.expected = self.w.mapped(FLOW, side, record)
         person.edited_on = side
 
-    @rule(made=CREATES)
-    def create(self, made: tuple[Side, dict[str, Any]]) -> None:
-        side, fields = made
-        record = self.w.on(side).put(MODULES[side], fields)
-        person = Person({side: record.id, side.other: None}, {}, None)
-        self._expect(person, side)
-        self.people.append(person)
+    @rule(made=st.lists(CREATES, min_size=2, max_size=5))
+    def create(self, made: list[tuple[Side, dict[str, Any]]]) -> None:
+        """A few records at once, so one sync has several creates to crash between."""
+        for side, fields in made:
+            record = self.w.on(side).put(MODULES[side], fields)
+            person = Person({side: record.id, side.other: None}, {}, None)
+            self._expect(person, side)
+            self.people.append(person)
 
     @rule(edit=EDITS, pick=st.integers(min_value=0, max_value=1000))
     def edit(self, edit: tuple[Side, dict[str, Any]], pick: int) -> None:
@@ -312,7 +313,7 @@ class CrashMachine(RuleBasedStateMachine):
         assert report.status is RunStatus.SUCCEEDED, report.items
         self._settled()
 
-    @rule(k=st.integers(min_value=1, max_value=6))
+    @rule(k=st.integers(min_value=1, max_value=4))
     def crash_then_rerun(self, k: int) -> None:
         plan = FaultPlan(crash_after_writes=k)
         self.w.crm.faults = self.w.books.faults = plan
