@@ -103,7 +103,11 @@ def _same(left: Any, right: Any) -> bool:
 
 
 class ZohoBooksConnector:
-    """One Zoho Books (or Zoho ERP) organization."""
+    """One Zoho Books (or Zoho ERP) organization.
+
+    The connector owns ``http``: it installs its auth and a response hook on it, so each
+    connector gets a client of its own.
+    """
 
     system = SYSTEM
     capabilities = Capabilities(

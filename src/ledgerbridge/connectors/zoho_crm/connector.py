@@ -134,7 +134,11 @@ def _key_text(value: Any) -> str:
 
 
 class ZohoCrmConnector:
-    """One authorised Zoho CRM organisation."""
+    """One authorised Zoho CRM organisation.
+
+    The connector owns ``http``: it installs its auth and a response hook on it, so each
+    connector gets a client of its own (tests share one transport between clients).
+    """
 
     system = SYSTEM
     capabilities = Capabilities(
