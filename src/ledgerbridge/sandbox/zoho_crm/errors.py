@@ -62,8 +62,7 @@ def invalid_param(name: str, **extra: Any) -> ApiError:
     )
 
 
-def invalid_module(name: str) -> ApiError:
-    del name  # the real answer does not echo the module name
+def invalid_module() -> ApiError:
     return ApiError(
         400,
         "INVALID_MODULE",

@@ -250,7 +250,7 @@ class ZohoCrmState:
             for key, value in self.modules.items():
                 if key.lower() == name.lower():
                     return value
-            raise e.invalid_module(name)
+            raise e.invalid_module()
         return found
 
     def user(self, ident: str | None = None) -> dict[str, Any]:
