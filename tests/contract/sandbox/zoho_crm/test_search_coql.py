@@ -123,13 +123,14 @@ def test_email_and_word_parameters(crm: Crm) -> None:
         "Contacts",
         contact("Primary", "Lead@Acme.test"),
         contact("Second", "x@x.test", Secondary_Email="lead@acme.test"),
-        contact("Wordy", "w@w.test", Title="Chief Widget Officer"),
+        contact("Wordy", "w@w.test", Title="Chief Widget Officer", Mobile="+44 7700 900123"),
     )
     assert sorted(str(r["Last_Name"]) for r in search(crm, "Contacts", email="lead@acme.test")) == [
         "Primary",
         "Second",
     ]
     assert [r["Last_Name"] for r in search(crm, "Contacts", word="widget")] == ["Wordy"]
+    assert [r["Last_Name"] for r in search(crm, "Contacts", phone="+44 7700 900123")] == ["Wordy"]
 
 
 def test_search_index_lag(crm: Crm) -> None:
