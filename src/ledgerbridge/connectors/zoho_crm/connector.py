@@ -333,7 +333,9 @@ class ZohoCrmConnector:
                     next_token = f"page:{number + 1}"
                 number += 1
             if records:
-                yield Page(records, next_token=next_token if (more or pending) else None)
+                if next_token is None and pending:
+                    next_token = f"deleted:{0}"
+                yield Page(records, next_token=next_token)
             if not more:
                 break
         for index, chunk in enumerate(_chunks(pending, PER_PAGE)):

@@ -102,3 +102,13 @@ def test_deleted_records_come_as_tombstones_in_time_order(world: CrmWorld) -> No
     assert records[0].modified_at == mark.replace(microsecond=0)
     # a full read has nothing deleted to report
     assert all(not r.deleted for r in _all(world, "Contacts"))
+
+
+def test_only_the_last_page_has_no_continuation(world: CrmWorld) -> None:
+    world.state.bulk_insert("Accounts", [{"Account_Name": f"C {i}"} for i in range(450)])
+    gone = world.state.create("Accounts", {"Account_Name": "Gone"})["id"]
+    world.state.delete("Accounts", gone)
+    pages = list(world.crm.read_changes("Accounts", START - timedelta(days=1)))
+    assert [len(p.records) for p in pages] == [200, 200, 50, 1]
+    assert [p.next_token is None for p in pages] == [False, False, False, True]
+    assert pages[-1].records[0].deleted
