@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -519,8 +519,8 @@ class PageProcessor:
                 crm_id=u.crm.id,
                 books_id=u.books.id,
                 base=u.base,
-                crm_hash=value_hash(self.fmap.project(Side.CRM, crm_fields)),
-                books_hash=value_hash(self.fmap.project(Side.BOOKS, books_fields)),
+                crm_hash=self._next_hash(Side.CRM, u.binding, crm_fields),
+                books_hash=self._next_hash(Side.BOOKS, u.binding, books_fields),
                 crm_modified_at=crm_after.modified_at if crm_after else u.crm.modified_at,
                 books_modified_at=books_after.modified_at if books_after else u.books.modified_at,
                 extra=self._extra(books_fields),
@@ -556,6 +556,17 @@ class PageProcessor:
             self.store.bindings.insert_many(self.iid, self.flow.name, new_bindings)
         if changed:
             self.store.bindings.update_many(self.iid, self.flow.name, changed)
+
+    def _next_hash(self, side: Side, old: Binding | None, fields: Mapping[str, Any]) -> str:
+        """The hash a binding keeps for ``side`` after an update.
+
+        When this run does not read ``side`` (a one-way run), its changes were not carried
+        across, so the old hash stays: the next run that reads that side still sees them as
+        changes instead of mistaking them for our own echo.
+        """
+        if old is not None and not self.fmap.reads(side):
+            return old.hash_on(side)
+        return value_hash(self.fmap.project(side, fields))
 
     def _conflict_item(self, u: Update) -> RunItem:
         source = u.crm if u.side is Side.CRM else u.books
