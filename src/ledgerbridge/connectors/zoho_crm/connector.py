@@ -95,6 +95,8 @@ SEARCH_WINDOW = 2000
 # How far our clock and Zoho's may differ when telling records created by a lost call.
 CREATE_SKEW = timedelta(minutes=2)
 RECOVERY_ATTEMPTS = 5
+# The continuation of the last records page when deleted records still follow.
+TOMBSTONES_FOLLOW = "deleted:0"
 
 # Concurrency per organisation and daily credits, by edition (the facts).
 EDITION_CONCURRENCY = {"free": 5, "standard": 10, "professional": 15, "enterprise": 20}
@@ -334,7 +336,7 @@ class ZohoCrmConnector:
                 number += 1
             if records:
                 if next_token is None and pending:
-                    next_token = f"deleted:{0}"
+                    next_token = TOMBSTONES_FOLLOW
                 yield Page(records, next_token=next_token)
             if not more:
                 break
