@@ -73,6 +73,13 @@ class ApiClient:
                 response = self.http.request(
                     method, url, params=params, json=json, content=content, headers=headers
                 )
+            except RetriableError as exc:
+                # Raised by the auth flow before anything was sent (the token endpoint was
+                # briefly unavailable), so even a write may be tried again.
+                last = str(exc)
+                self.retries += 1
+                self.sleep(self._backoff(attempt))
+                continue
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last = f"{exc.__class__.__name__} on {method} {url}"
                 if not safe:

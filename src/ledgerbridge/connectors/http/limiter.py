@@ -22,7 +22,7 @@ class Limits:
 
 # Header names vendors use for what is left of a budget.
 _DAY_HEADERS = ("x-daylimit-remaining",)
-_MINUTE_HEADERS = ("x-minlimit-remaining",)
+_MINUTE_HEADERS = ("x-minlimit-remaining", "x-appminlimit-remaining")
 
 
 class RateLimiter:
@@ -50,6 +50,9 @@ class RateLimiter:
         self._recent: deque[float] = deque()
         self.remaining_day: int | None = limits.per_day
         self.remaining_minute: int | None = None
+        # When the server says a minute budget shared with others is spent, wait it out
+        # rather than spend a call on a 429.
+        self._pause_until = 0.0
         self.waited = 0.0
         self.calls = 0
 
@@ -70,6 +73,13 @@ class RateLimiter:
     def _wait_for_minute(self) -> None:
         per_minute = self.limits.per_minute
         while True:
+            with self._lock:
+                now = self._clock()
+                pause = self._pause_until - now
+            if pause > 0:
+                self.waited += pause
+                self._sleep(pause)
+                continue
             with self._lock:
                 now = self._clock()
                 while self._recent and now - self._recent[0] >= 60.0:
@@ -97,7 +107,13 @@ class RateLimiter:
         for name in _MINUTE_HEADERS:
             if name in headers:
                 with contextlib.suppress(ValueError):
-                    self.remaining_minute = int(headers[name])
+                    left = int(headers[name])
+                    self.remaining_minute = left
+                    if left <= 0:
+                        with self._lock:
+                            now = self._clock()
+                            oldest = self._recent[0] if self._recent else now
+                            self._pause_until = max(self._pause_until, oldest + 60.0)
 
     def day_spent(self) -> None:
         self.remaining_day = 0

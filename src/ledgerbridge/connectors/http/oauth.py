@@ -111,6 +111,8 @@ class OAuth2Auth(httpx.Auth):
     A rotated refresh token is persisted (compare-and-swap) before the new access token is used:
     if the process dies right after a refresh, the stored refresh token is the live one. When
     another worker saved first, its tokens are loaded and used instead.
+
+    ``token_client`` must not carry this auth itself: the refresh runs under the auth's lock.
     """
 
     requires_response_body = False
