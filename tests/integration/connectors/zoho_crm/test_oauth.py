@@ -136,3 +136,22 @@ def test_too_many_refreshes_is_a_wait_not_a_reconnect(world: CrmWorld) -> None:
     assert not isinstance(raised.value, AuthError)
     world.clock.advance(600)
     assert [r.id for r in world.crm.get_many("Contacts", [rid])] == [rid]
+
+
+@pytest.mark.parametrize(
+    ("centre", "host"),
+    [
+        ("com", "https://www.zohoapis.com"),
+        ("eu", "https://www.zohoapis.eu"),
+        ("com.au", "https://www.zohoapis.com.au"),
+    ],
+)
+def test_the_data_centre_names_the_hosts_until_a_token_names_its_domain(
+    centre: str, host: str
+) -> None:
+    store = MemoryTokenStore(TokenSet("a", "r", None), secrets={"client_secret": "s"})
+    conn = from_connection({"client_id": "id", "data_centre": centre}, store, http=httpx.Client())
+    assert conn.base_url() == f"{host}/crm/v8"
+    assert conn.app.token_url == f"https://accounts.zoho.{centre}/oauth/v2/token"
+    store.save(TokenSet("b", "r", None, extra={"api_domain": "https://www.zohoapis.in"}), 1)
+    assert conn.base_url() == "https://www.zohoapis.in/crm/v8"
