@@ -86,13 +86,29 @@ def _without_security(data: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in data.items() if k != "security"}, "paths": paths}
 
 
-def _openapi(data: dict[str, Any], base_uri: str) -> Any:
+def _openapi(
+    data: dict[str, Any], base_uri: str, documents: dict[str, dict[str, Any]] | None = None
+) -> Any:
+    from jsonschema_path import SchemaPath
     from openapi_core import Config, OpenAPI
 
     data = _without_security(data)
+    config = Config(spec_validator_cls=None)  # trusted input; checking it on load costs seconds
+    if documents is None:
+        return OpenAPI.from_dict(data, base_uri=base_uri, config=config)
+    # A $ref into a sibling file resolves to the already loaded (and rewritten) document, read
+    # once per process, instead of the raw file re-read and re-parsed on every reference.
+    by_uri = {
+        (Path(base_uri[len("file://") :]).parent / name).resolve().as_uri(): doc
+        for name, doc in documents.items()
+    }
 
-    # the vendors' specs are trusted input; checking them on load costs seconds
-    return OpenAPI.from_dict(data, base_uri=base_uri, config=Config(spec_validator_cls=None))
+    def local(uri: str) -> Any:
+        return by_uri[uri.split("#", 1)[0]]
+
+    handlers = {"file": local}
+    spec = SchemaPath.from_dict(data, base_uri=base_uri, handlers=handlers)
+    return OpenAPI(spec, config=config)
 
 
 @cache
@@ -134,7 +150,8 @@ def _rewrite_refs(node: Any, folder: Path) -> Any:
 def _zoho_documents() -> dict[str, dict[str, Any]]:
     folder = spec_dir() / "zoho-crm-v8"
     loaded: dict[str, dict[str, Any]] = {}
-    for name in _ZOHO_FILES:
+    # common.json is only reached through references; it is rewritten like the others.
+    for name in (*_ZOHO_FILES, "common.json"):
         with (folder / name).open(encoding="utf-8") as handle:
             loaded[name] = _rewrite_refs(json.load(handle), folder)
     return loaded
@@ -146,7 +163,8 @@ def load_zoho_spec() -> tuple[Any, ...]:
     folder = spec_dir() / "zoho-crm-v8"
     documents = _zoho_documents()
     return tuple(
-        _openapi(documents[name], (folder / name).resolve().as_uri()) for name in _ZOHO_FILES
+        _openapi(documents[name], (folder / name).resolve().as_uri(), documents)
+        for name in _ZOHO_FILES
     )
 
 

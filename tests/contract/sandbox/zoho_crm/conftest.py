@@ -71,29 +71,6 @@ class Crm:
         return [item["details"]["id"] for item in answer.json()["data"]]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _spec_files_read_once() -> Iterator[None]:
-    """Read each referenced spec file once per run instead of once per ``$ref`` visited.
-
-    The Zoho specs point across files (fields.json -> modules.json, coql.json -> record.json);
-    jsonschema-path re-reads and re-parses the target file on every such reference, which makes
-    validating one ``/settings/fields`` answer take seconds.
-    """
-    from jsonschema_path.handlers.file import BaseFilePathHandler
-
-    original = BaseFilePathHandler.__call__
-    loaded: dict[str, Any] = {}
-
-    def cached(self: BaseFilePathHandler, uri: str) -> Any:
-        if uri not in loaded:
-            loaded[uri] = original(self, uri)
-        return loaded[uri]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(BaseFilePathHandler, "__call__", cached)
-        yield
-
-
 @dataclass
 class Receiver:
     """A notification endpoint that keeps what it was sent."""
