@@ -247,6 +247,10 @@ class PageProcessor:
     def _skip(self, a: Skip, outcome: PageOutcome) -> None:
         if a.echo:
             self.counts.add(self.flow.name, a.side, Outcome.UNCHANGED)
+            if a.partner_id is not None:
+                # Bound and in step (an echo, not "handled earlier in this run"): nothing is
+                # left to retry, even if it failed before and was linked from the other side.
+                outcome.ok_ids.append(a.record.id)
             return
         if not a.report:
             # Out of the flow's scope (view, deleted before syncing): nothing to tell anyone.

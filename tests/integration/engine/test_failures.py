@@ -174,3 +174,29 @@ def test_small_batches_and_pages_sync_everything_once(build: BuildWorld) -> None
     writes = w.writes()
     assert w.sync().items == []
     assert w.writes() == writes
+
+
+def test_a_failed_record_linked_later_from_the_other_side_leaves_the_pending_table(
+    build: BuildWorld,
+) -> None:
+    w = build(one_flow(people_flow()))
+    crm = w.crm.put("People", {"Full_Name": "C", "Email": "x@x.test"})
+    w.books.put("Contacts", {"Name": "B1", "EmailAddress": "x@x.test"})
+    w.books.put("Contacts", {"Name": "B2", "EmailAddress": "X@x.test"})
+
+    first = w.sync()
+
+    # Two accounting records share the key: the CRM record cannot pick one and fails ...
+    assert first.status is RunStatus.PARTIAL
+    assert "2 accounting records share its EmailAddress" in _failed(first.items)[crm.id].reason
+    # ... then the accounting pass links one of them to it and creates a partner for the other.
+    assert w.partner("people", Side.CRM, crm.id) is not None
+    assert w.binding_problems("people") == []
+
+    second = w.sync()
+
+    assert second.status is RunStatus.SUCCEEDED
+    assert w.store.pending.count(w.integration.id) == 0
+    get_many = w.crm.calls["get_many"]
+    w.sync()
+    assert w.crm.calls["get_many"] == get_many  # nothing left to retry by id
