@@ -73,6 +73,9 @@ class ApiClient:
                 response = self.http.request(
                     method, url, params=params, json=json, content=content, headers=headers
                 )
+            except (DailyLimitError, RateLimitedError):
+                # A spent budget (seen by a connector's answer hook) is no blip to retry.
+                raise
             except RetriableError as exc:
                 # Raised by the auth flow before anything was sent (the token endpoint was
                 # briefly unavailable), so even a write may be tried again.
