@@ -14,7 +14,7 @@ from ledgerbridge.store.crypto import SecretBox
 from ledgerbridge.store.cursors import CursorRepository
 from ledgerbridge.store.db import StatementCounter, make_engine, sqlite_url
 from ledgerbridge.store.integrations import IntegrationRepository, IntegrationRow, IntegrationState
-from ledgerbridge.store.migrate import upgrade
+from ledgerbridge.store.migrate import is_current, upgrade
 from ledgerbridge.store.pending import PendingRepository
 from ledgerbridge.store.runs import RunRepository
 
@@ -35,7 +35,7 @@ class Store:
     def open(cls, url: str, secrets: SecretBox, *, migrate: bool = True) -> Store:
         """A store on ``url``, its schema brought up to date unless ``migrate`` is false."""
         engine = make_engine(url)
-        if migrate:
+        if migrate and not is_current(engine):
             upgrade(engine)
         return cls(engine, secrets)
 

@@ -1,20 +1,28 @@
-"""Schema migrations, run from code (no alembic.ini): ``upgrade(engine)`` at startup."""
+"""Schema migrations, run from code (no alembic.ini): ``upgrade(engine)`` at startup.
+
+Alembic is imported only when a migration may be needed: a command line call on a current
+schema checks the version with one query and never loads it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from ledgerbridge.store.db import make_engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 SCRIPT_LOCATION = "ledgerbridge.store:migrations"
+_VERSIONS = Path(__file__).parent / "migrations" / "versions"
+_REVISION = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*["\']?([\w-]+|None)', re.M)
 
 # Any constant works as long as every ledgerbridge process uses the same one.
 _PG_MIGRATION_LOCK = 0x1EDB_0001
@@ -22,6 +30,8 @@ _PG_MIGRATION_LOCK = 0x1EDB_0001
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing into the package; ``connection`` is what migrations run on."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     if connection is not None:
@@ -31,6 +41,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise RuntimeError("the packaged migrations have no head revision")
@@ -39,6 +51,8 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, ``None`` when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
     return None if revision is None else str(revision)
@@ -65,6 +79,8 @@ def _upgrade_in_transaction(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        from alembic import command
+
         command.upgrade(alembic_config(conn), revision)
 
 
@@ -90,3 +106,30 @@ def _sqlite_immediate_engine(engine: Engine) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return locked
+
+
+@cache
+def packaged_head() -> str:
+    """The head revision read from the migration files themselves (no Alembic import)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in _VERSIONS.glob("*.py"):
+        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+        if found.get("down_revision") not in (None, "None"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the packaged migrations should have one head, found {sorted(heads)}")
+    return heads.pop()
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the schema is at the packaged head, asked with one query."""
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except sa.exc.DBAPIError:
+        return False
+    return version == packaged_head()
