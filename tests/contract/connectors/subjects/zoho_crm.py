@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from ledgerbridge.connectors.http.limiter import Limits
@@ -85,24 +84,6 @@ def _connector(
 
 
 @contextmanager
-def spec_files_read_once() -> Iterator[None]:
-    """Read each referenced spec file once instead of once per ``$ref`` visited (seconds each)."""
-    from jsonschema_path.handlers.file import BaseFilePathHandler
-
-    original = BaseFilePathHandler.__call__
-    loaded: dict[str, Any] = {}
-
-    def cached(self: BaseFilePathHandler, uri: str) -> Any:
-        if uri not in loaded:
-            loaded[uri] = original(self, uri)
-        return loaded[uri]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(BaseFilePathHandler, "__call__", cached)
-        yield
-
-
-@contextmanager
 def crm_world(
     *,
     validate: bool = True,
@@ -136,12 +117,11 @@ def crm_world(
     )
     world = CrmWorld(app, state, clock, oauth, ledger, transport, http, store)
     world.connector = _connector(world, http, store, **connector_options)
-    with spec_files_read_once():
-        try:
-            yield world
-        finally:
-            http.close()
-            state.close()
+    try:
+        yield world
+    finally:
+        http.close()
+        state.close()
 
 
 def contact(i: int) -> dict[str, Any]:
