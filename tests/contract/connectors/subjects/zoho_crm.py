@@ -43,6 +43,7 @@ class CrmWorld:
     store: MemoryTokenStore
     connector: ZohoCrmConnector | None = None
     slept: list[float] = field(default_factory=list)
+    validator: ValidatingTransport | None = None
 
     @property
     def crm(self) -> ZohoCrmConnector:
@@ -99,8 +100,9 @@ def crm_world(
     ledger = CallLedger()
     app = create_app(state, ledger=ledger, faults=faults)
     transport: httpx.BaseTransport = InProcessTransport(app)
-    if validate:
-        transport = ValidatingTransport(transport)
+    validator = ValidatingTransport(transport) if validate else None
+    if validator is not None:
+        transport = validator
     if wrap is not None:
         transport = wrap(transport)
     http = httpx.Client(transport=transport, base_url=BASE, timeout=30)
@@ -115,7 +117,7 @@ def crm_world(
         ),
         secrets={"client_secret": CLIENT_SECRET},
     )
-    world = CrmWorld(app, state, clock, oauth, ledger, transport, http, store)
+    world = CrmWorld(app, state, clock, oauth, ledger, transport, http, store, validator=validator)
     world.connector = _connector(world, http, store, **connector_options)
     try:
         yield world

@@ -59,3 +59,8 @@ def test_creates_updates_and_a_full_read_through_faults_end_exact() -> None:
         assert {500, 429, 0} <= set(statuses)
         assert isinstance(layers["loser"], AnswerLoser) and layers["loser"].lost >= 1
         assert expiring.fired and conn.auth.refreshes >= 1
+        # every API exchange was checked against the v8 spec (token calls have no spec)
+        assert world.validator is not None
+        checked = len(world.validator.validated) + len(world.validator.undescribed)
+        assert checked > 50
+        assert all("/oauth/" in r.path for r in world.validator.unvalidated)
