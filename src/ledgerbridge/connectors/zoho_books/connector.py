@@ -52,7 +52,15 @@ from ledgerbridge.domain.errors import (
     RateLimitedError,
     RetriableError,
 )
-from ledgerbridge.domain.records import Draft, OrgInfo, Page, Patch, Record, WriteResult
+from ledgerbridge.domain.records import (
+    Draft,
+    OrgInfo,
+    Page,
+    Patch,
+    Record,
+    WriteError,
+    WriteResult,
+)
 
 SYSTEM = "zoho_books"
 SCOPES = ("ZohoBooks.fullaccess.all",)
@@ -430,7 +438,7 @@ class ZohoBooksConnector:
             # The answer was lost; the record may exist. Look before sending it again.
             found = self._created_by_lost_call(spec, draft, started, claimed)
             if found is not None:
-                return WriteResult(ref=draft.ref, ok=True, id=found.id, record=found)
+                return self._found_after_loss(spec, draft, found, started)
             started = self.clock()
             try:
                 return self._post(spec, draft)
@@ -443,6 +451,23 @@ class ZohoBooksConnector:
             f"{RECOVERY_ATTEMPTS} lookups ({problem})"
         )
 
+    def _found_after_loss(
+        self, spec: BooksModule, draft: Draft, found: Record, started: datetime
+    ) -> WriteResult:
+        """Ours when created since the call; an older holder of the key makes it a duplicate."""
+        created = found.fields.get("created_time")
+        if isinstance(created, str) and parse_datetime(created) < started - CREATE_SKEW:
+            key = next((k for k in spec.unique if draft.fields.get(k)), None)
+            value = draft.fields.get(key) if key else None
+            error = WriteError(
+                "duplicate",
+                f'The {spec.singular} "{value}" already exists.',
+                key,
+                found.id,
+            )
+            return WriteResult(ref=draft.ref, ok=False, error=error)
+        return WriteResult(ref=draft.ref, ok=True, id=found.id, record=found)
+
     def _created_by_lost_call(
         self, spec: BooksModule, draft: Draft, started: datetime, claimed: set[str]
     ) -> Record | None:
@@ -450,7 +475,7 @@ class ZohoBooksConnector:
         for key in spec.unique:
             value = draft.fields.get(key)
             if isinstance(value, str) and value.strip():
-                # A unique value names the record whoever created it: if it is there, it is ours.
+                # A unique value names one record: the lost call's, or an older holder of it.
                 found = [r for r in self._filtered(spec, key, value) if r.id not in claimed]
                 return found[0] if found else None
         parent = spec.parent

@@ -165,3 +165,15 @@ def test_a_create_refused_before_processing_is_looked_up_then_sent_again() -> No
         sent = [(s.method, s.param("sku")) for s in recs[0].sent]
         assert sent == [("POST", None), ("GET", "G-1"), ("POST", None)]
         assert world.state.count(world.org_id, "items") == 1
+
+
+def test_a_lost_create_of_a_name_already_taken_is_a_duplicate() -> None:
+    layers, wrap = _losing("POST", "/books/v3/contacts")
+    with books_world(wrap=wrap) as world:  # type: ignore[arg-type]
+        older = customer(world, "Held Co")
+        world.clock.advance(3600)
+        [result] = world.books.create_many("contacts", [Draft("c", {"contact_name": "Held Co"})])
+        assert not result.ok and result.error is not None
+        assert (result.error.code, result.error.duplicate_id) == ("duplicate", older)
+        assert world.state.count(world.org_id, "contacts") == 1
+        assert isinstance(layers[0], AnswerLoser) and layers[0].lost == 1
