@@ -41,8 +41,8 @@ FLOW = "people"
 MODULES = {Side.CRM: "People", Side.BOOKS: "Contacts"}
 
 SETTINGS = settings(
-    max_examples=25,
-    stateful_step_count=15,
+    max_examples=30,
+    stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -59,7 +59,8 @@ NAMES = _padded(st.sampled_from(["Ann", "Bob Lee", "bob lee", "Cy", "Dee  Dee", 
     st.sampled_from(["", " "])
 )
 EMAILS = st.none() | _padded(st.sampled_from(["ann@x.test", "ANN@x.test", "bob@x.test", "cy@x"]))
-PHONES = st.none() | _padded(st.integers(min_value=0, max_value=99).map(str))
+NUMBERS = _padded(st.integers(min_value=0, max_value=99).map(str))
+PHONES = st.none() | NUMBERS
 LEVELS = {
     Side.CRM: st.sampled_from([None, "Gold", "Silver", "Bronze"]),
     Side.BOOKS: st.sampled_from([None, "G", "S", "B"]),
@@ -133,6 +134,7 @@ def _quiet(w: World) -> None:
     assert report.items == []
     outcomes = {o for sides in report.counts.as_dict().values() for s in sides.values() for o in s}
     assert outcomes <= {Outcome.UNCHANGED.value}, report.counts.as_dict()
+    assert w.store.pending.count(w.integration.id) == 0
 
 
 def _converged(w: World) -> None:
@@ -160,10 +162,10 @@ class SyncMachine(RuleBasedStateMachine):
     def _ids(self, side: Side) -> list[str]:
         return sorted(r.id for r in self.w.on(side).all(MODULES[side]))
 
-    @rule(made=CREATES)
-    def create(self, made: tuple[Side, dict[str, Any]]) -> None:
-        side, fields = made
-        self.w.on(side).put(MODULES[side], _unique_email(self.w, side, fields, None))
+    @rule(made=st.lists(CREATES, min_size=1, max_size=3))
+    def create(self, made: list[tuple[Side, dict[str, Any]]]) -> None:
+        for side, fields in made:
+            self.w.on(side).put(MODULES[side], _unique_email(self.w, side, fields, None))
 
     @rule(edit=EDITS, pick=st.integers(min_value=0, max_value=1000))
     def edit(self, edit: tuple[Side, dict[str, Any]], pick: int) -> None:
@@ -177,6 +179,7 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(
         crm_changes=_changes(Side.CRM),
         books_changes=_changes(Side.BOOKS),
+        phones=st.tuples(NUMBERS, NUMBERS),
         books_last=st.booleans(),
         pick=st.integers(min_value=0, max_value=1000),
     )
@@ -184,15 +187,19 @@ class SyncMachine(RuleBasedStateMachine):
         self,
         crm_changes: dict[str, Any],
         books_changes: dict[str, Any],
+        phones: tuple[str, str],
         books_last: bool,
         pick: int,
     ) -> None:
-        """Both people edit the same bound pair: the conflict policy has to decide."""
+        """Both people edit the same bound pair (the phone always): the policy has to decide."""
         bindings = self.w.bindings(FLOW)
         if not bindings:
             return
         b = bindings[pick % len(bindings)]
-        edits = [(Side.CRM, b.crm_id, crm_changes), (Side.BOOKS, b.books_id, books_changes)]
+        edits = [
+            (Side.CRM, b.crm_id, {**crm_changes, "Phone": phones[0]}),
+            (Side.BOOKS, b.books_id, {**books_changes, "Phone": phones[1]}),
+        ]
         for side, rid, changes in edits if books_last else reversed(edits):
             if self.w.on(side).record(MODULES[side], rid) is not None:
                 self.w.clock.advance(timedelta(milliseconds=1 + pick % 5))
