@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".ledgerbridge"))
     database_url: str | None = None
     log_level: str = "INFO"
+    # Where Zoho CRM and Xero reach this installation (webhooks, CRM button URLs), e.g.
+    # https://sync.example.com; a channel cannot be registered without it.
+    public_url: str | None = None
+    # Webhook events for one integration arriving within this many seconds make one batch.
+    webhook_coalesce_seconds: float = Field(default=1.0, ge=0.0)
 
     @field_validator("data_dir")
     @classmethod
@@ -44,6 +49,11 @@ class Settings(BaseSettings):
         from ledgerbridge.store import sqlite_url
 
         return self.database_url or sqlite_url(self.data_dir)
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @property
     def development(self) -> bool:
