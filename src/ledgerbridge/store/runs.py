@@ -220,6 +220,15 @@ class RunRepository:
         with self._engine.begin() as conn:
             return int(conn.execute(query).rowcount)
 
+    def last_started(self, integration_id: int, kind: RunKind) -> datetime | None:
+        """When the integration's newest run of ``kind`` started (schedules count from it)."""
+        query = sa.select(sa.func.max(runs.c.started_at)).where(
+            runs.c.integration_id == integration_id, runs.c.kind == RunKind(kind).value
+        )
+        with self._engine.connect() as conn:
+            value: datetime | None = conn.execute(query).scalar()
+        return value
+
     def running(self, integration_id: int) -> RunSummary | None:
         """The integration's newest RUNNING run, if any."""
         query = (
