@@ -9,7 +9,9 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from ledgerbridge.store.bindings import BindingRepository
+from ledgerbridge.store.checkpoints import CheckpointRepository
 from ledgerbridge.store.connections import ConnectionRepository, ConnectionRow
+from ledgerbridge.store.created import CreatedRepository
 from ledgerbridge.store.crypto import SecretBox
 from ledgerbridge.store.cursors import CursorRepository
 from ledgerbridge.store.db import StatementCounter, make_engine, sqlite_url
@@ -30,6 +32,8 @@ class Store:
         self.cursors = CursorRepository(engine)
         self.runs = RunRepository(engine)
         self.pending = PendingRepository(engine)
+        self.checkpoints = CheckpointRepository(engine)
+        self.created = CreatedRepository(engine)
 
     @classmethod
     def open(cls, url: str, secrets: SecretBox, *, migrate: bool = True) -> Store:

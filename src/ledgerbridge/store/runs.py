@@ -147,6 +147,20 @@ class RunRepository:
         if result.rowcount != 1:
             raise _missing(run_id)
 
+    def set_notice(self, run_id: int, notice: str) -> None:
+        """Note something a person should know that did not change the run's outcome."""
+        with self._engine.begin() as conn:
+            result = conn.execute(runs.update().where(runs.c.id == run_id).values(notice=notice))
+        if result.rowcount != 1:
+            raise _missing(run_id)
+
+    def notice(self, run_id: int) -> str | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(runs.c.notice).where(runs.c.id == run_id)).first()
+        if row is None:
+            raise _missing(run_id)
+        return None if row.notice is None else str(row.notice)
+
     def get(self, run_id: int) -> RunSummary:
         with self._engine.connect() as conn:
             r = conn.execute(_SUMMARY.where(runs.c.id == run_id)).mappings().first()

@@ -149,6 +149,9 @@ runs = sa.Table(
     sa.Column("started_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
     sa.Column("heartbeat_at", UTCDateTime(), nullable=True),
+    # Something a person should know that did not change the outcome (a summary e-mail that
+    # could not be sent).
+    sa.Column("notice", sa.Text(), nullable=True),
     sa.Index(None, "integration_id", "started_at"),
 )
 
@@ -188,4 +191,40 @@ pending = sa.Table(
     sa.Column("attempts", sa.Integer(), nullable=False),
     _created_at(),
     _updated_at(),
+)
+
+# How far an interrupted read got: per flow, side and window kind, the modification time up to
+# which every page was processed. The next run of that window reads on from here instead of
+# starting over; moving the flow's cursor clears it.
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column(
+        "integration_id",
+        sa.Integer(),
+        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("flow", sa.String(63), primary_key=True),
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("window", sa.String(16), primary_key=True),
+    sa.Column("position", UTCDateTime(), nullable=False),
+    _updated_at(),
+)
+
+# Records the integration created (rather than found and linked), so that deleting the
+# integration can tidy up only what it made itself.
+created_records = sa.Table(
+    "created_records",
+    metadata,
+    sa.Column(
+        "integration_id",
+        sa.Integer(),
+        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("flow", sa.String(63), primary_key=True),
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("record_id", sa.String(255), primary_key=True),
+    _created_at(),
 )
