@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,18 +31,21 @@ class App:
     engine: SyncEngine
     factories: dict[str, ConnectorFactory] = field(default_factory=dict)
     _open: dict[str, Connector] = field(default_factory=dict)
+    # Job threads share one App: a connection is opened once however many ask at a time.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def connector(self, name: str) -> Connector:
-        if name not in self._open:
-            row = self.store.connections.get(name)
-            factory = self.factories.get(row.system)
-            if factory is None:
-                raise ConfigError(
-                    f"connection {name} is of system {row.system!r}, which this installation "
-                    f"cannot open; known systems: {', '.join(sorted(self.factories))}"
-                )
-            self._open[name] = factory(row, self)
-        return self._open[name]
+        with self._lock:
+            if name not in self._open:
+                row = self.store.connections.get(name)
+                factory = self.factories.get(row.system)
+                if factory is None:
+                    raise ConfigError(
+                        f"connection {name} is of system {row.system!r}, which this installation "
+                        f"cannot open; known systems: {', '.join(sorted(self.factories))}"
+                    )
+                self._open[name] = factory(row, self)
+            return self._open[name]
 
     def systems(self, integration: IntegrationRow) -> Systems:
         return Systems(
@@ -61,6 +65,22 @@ class App:
                 path = _memory_path(row, self.settings)
                 if path is not None:
                     memory_file.save(conn, path)
+
+    def release(self, integration: IntegrationRow) -> None:
+        """Save and forget the integration's file-backed in-memory systems after a job.
+
+        Another process (a second worker) may run the next job of this integration, so the
+        next job here reads the file again instead of a copy that may be stale.
+        """
+        for name in (integration.crm_connection, integration.books_connection):
+            with self._lock:
+                conn = self._open.get(name)
+                if not isinstance(conn, MemoryConnector):
+                    continue
+                path = _memory_path(self.store.connections.get(name), self.settings)
+                if path is not None:
+                    memory_file.save(conn, path)
+                    del self._open[name]
 
     def close(self) -> None:
         self.save()

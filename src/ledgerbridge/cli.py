@@ -27,6 +27,7 @@ from ledgerbridge.engine.report import summary_lines
 from ledgerbridge.recipes import registry
 from ledgerbridge.sandbox.runner import sandbox_command
 from ledgerbridge.settings import load_settings
+from ledgerbridge.web import commands as web_commands
 
 app = typer.Typer(
     name="ledgerbridge",
@@ -40,6 +41,9 @@ integration_app = typer.Typer(
     help="CRM and accounting pairs with their flows.", no_args_is_help=True
 )
 app.command("sandbox")(sandbox_command)
+app.command("serve")(web_commands.serve)
+connection_app.command("set-secret")(web_commands.connection_set_secret)
+integration_app.command("button-url")(web_commands.integration_button_url)
 app.add_typer(db_app, name="db")
 app.add_typer(connection_app, name="connection")
 app.add_typer(integration_app, name="integration")
@@ -98,6 +102,13 @@ def db_upgrade() -> None:
         out.print(f"database at revision {current_revision(engine)}")
     finally:
         engine.dispose()
+    from ledgerbridge.jobs.queue import apply_schema, is_postgres, make_queue
+
+    if is_postgres(settings.db_url):
+        queue = make_queue(settings)
+        with queue.open():
+            created = apply_schema(queue)
+        out.print("job queue tables " + ("created" if created else "already present"))
 
 
 # -- connections -------------------------------------------------------------------------------
@@ -229,6 +240,81 @@ def integration_import(
             )
         row = store.integrations.replace(config) if exists else store.integrations.create(config)
     out.print(f"integration {row.name} {'replaced' if exists else 'created'}")
+
+
+@integration_app.command("schedule")
+def integration_schedule(
+    name: str,
+    every: Annotated[
+        int | None, typer.Option("--every", help="Run every MINUTES (5 or more).")
+    ] = None,
+    at: Annotated[
+        list[str] | None, typer.Option("--at", help="Run at HH:MM (repeat for more times).")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA timezone of the --at times, e.g. Europe/London.")
+    ] = None,
+    flow: Annotated[
+        list[str] | None, typer.Option("--flow", "-f", help="Only these flows.")
+    ] = None,
+    direction: Annotated[
+        str | None, typer.Option(help="crm-to-books, books-to-crm or both.")
+    ] = None,
+    email: Annotated[
+        bool | None, typer.Option("--email/--no-email", help="E-mail a summary after each run.")
+    ] = None,
+    off: Annotated[bool, typer.Option("--off", help="Stop scheduled runs.")] = False,
+) -> None:
+    """Set when an integration syncs by itself; with no option, show its schedule."""
+    from ledgerbridge.jobs import schedule as schedules
+
+    if direction is not None and direction not in DIRECTIONS:
+        raise ConfigError(
+            f"--direction {direction!r} is not known; use one of: {', '.join(DIRECTIONS)}"
+        )
+    if every is not None and at:
+        raise ConfigError("choose --every MINUTES or --at HH:MM, not both")
+    if every is not None and every < schedules.MIN_INTERVAL_MINUTES:
+        raise ConfigError(f"--every must be {schedules.MIN_INTERVAL_MINUTES} minutes or more")
+    if off and (every is not None or at):
+        raise ConfigError("--off stops the schedule; leave out --every and --at")
+    with _app() as application:
+        store = application.store
+        config = store.integrations.config(name)
+        current = config.schedule
+        changed = (
+            any(v is not None and v != [] for v in (every, at, timezone, flow, direction, email))
+            or off
+        )
+        if changed:
+            updates: dict[str, Any] = {"enabled": not off}
+            if every is not None:
+                updates.update(interval_minutes=every, times=())
+            if at:
+                updates.update(times=tuple(f"{schedules.parse_time(t):%H:%M}" for t in at))
+            if timezone is not None:
+                schedules.zone(timezone)
+                updates["timezone"] = timezone
+            if flow:
+                known = {f.name for f in config.flows}
+                unknown = [f for f in flow if f not in known]
+                if unknown:
+                    raise ConfigError(
+                        f"integration {name} has no flow named {', '.join(unknown)}; "
+                        f"its flows are: {', '.join(sorted(known))}"
+                    )
+                updates["flows"] = tuple(flow)
+            if direction is not None:
+                updates["direction"] = DIRECTIONS[direction]
+            if email is not None:
+                updates["email_summary"] = email
+            try:
+                current = current.model_validate({**current.model_dump(), **updates})
+            except ValidationError as exc:
+                raise ConfigError(f"bad schedule: {exc.errors()[0]['msg']}") from None
+            schedules.validate(current)
+            store.integrations.replace(config.model_copy(update={"schedule": current}))
+        out.print(f"integration {name} schedule: {schedules.describe(current)}")
 
 
 def load_integration_yaml(file: Path) -> IntegrationConfig:
@@ -476,6 +562,36 @@ def _totals(counts: Any) -> dict[str, int]:
             for outcome, n in outcomes.items():
                 totals[outcome] = totals.get(outcome, 0) + n
     return totals
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Jobs run at a time (default: LEDGERBRIDGE_WORKER_CONCURRENCY)."),
+    ] = None,
+) -> None:
+    """Run queued syncs and schedules from the PostgreSQL job queue until stopped."""
+    import asyncio
+    import logging
+
+    from ledgerbridge.jobs.queue import make_queue, serve
+
+    settings = load_settings()
+    queue = make_queue(settings)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    with _app() as application:
+        asyncio.run(
+            serve(
+                application,
+                queue,
+                concurrency=concurrency or settings.worker_concurrency,
+                heartbeat_seconds=settings.worker_heartbeat_seconds,
+                stalled_seconds=settings.worker_stalled_seconds,
+            )
+        )
 
 
 @app.command()

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".ledgerbridge"))
     database_url: str | None = None
     log_level: str = "INFO"
+    # ``ledgerbridge worker``: jobs at a time, and how a dead worker is noticed (its jobs are
+    # queued again once it sent no heartbeat for ``worker_stalled_seconds``).
+    worker_concurrency: int = Field(default=2, ge=1)
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    worker_stalled_seconds: float = Field(default=60.0, gt=0)
     # Where Zoho CRM and Xero reach this installation (webhooks, CRM button URLs), e.g.
     # https://sync.example.com; a channel cannot be registered without it.
     public_url: str | None = None

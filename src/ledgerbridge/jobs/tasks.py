@@ -1,0 +1,68 @@
+"""Procrastinate tasks: a sync run, single-record syncs and the minute tick of schedules.
+
+Each task calls the same job function as the in-process runner. The wired ledgerbridge
+:class:`~ledgerbridge.bootstrap.App` reaches a task through the worker's additional context.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import procrastinate
+import sqlalchemy as sa
+from procrastinate.job_context import JobContext
+
+from ledgerbridge.bootstrap import App
+from ledgerbridge.domain.errors import RetriableError
+from ledgerbridge.jobs import work
+
+APP_KEY = "ledgerbridge_app"
+SYNC_TASK = "ledgerbridge.sync"
+RECORDS_TASK = "ledgerbridge.records"
+SCHEDULES_TASK = "ledgerbridge.schedules"
+
+# A failure that escapes a run (a connector that cannot open for a network or rate-limit
+# reason, a database hiccup) is tried again after 5, 25, 125 and 625 seconds. A failure inside
+# a run is already on the run's record, and the next run converges anyway.
+RETRY = procrastinate.RetryStrategy(
+    max_attempts=5,
+    exponential_wait=5,
+    retry_exceptions={RetriableError, sa.exc.OperationalError},
+)
+
+blueprint = procrastinate.Blueprint()
+
+
+def app_of(context: JobContext) -> App:
+    found = (context.additional_context or {}).get(APP_KEY)
+    if not isinstance(found, App):
+        raise RuntimeError(
+            "the worker was started without the ledgerbridge app; start it with "
+            "`ledgerbridge worker`"
+        )
+    return found
+
+
+@blueprint.task(name=SYNC_TASK, pass_context=True, retry=RETRY)
+def sync_integration(context: JobContext, integration_id: int, request: dict[str, Any]) -> None:
+    work.run_sync(app_of(context), integration_id, work.request_from_dict(request))
+
+
+@blueprint.task(name=RECORDS_TASK, pass_context=True, retry=RETRY)
+def sync_records(context: JobContext, integration_id: int, changes: list[dict[str, Any]]) -> None:
+    work.run_records(app_of(context), integration_id, [work.change_from_dict(c) for c in changes])
+
+
+@blueprint.periodic(cron="* * * * *", periodic_id="schedules")
+@blueprint.task(name=SCHEDULES_TASK, pass_context=True, queueing_lock=SCHEDULES_TASK)
+def enqueue_schedules(context: JobContext, timestamp: int) -> None:
+    """Queue the scheduled runs due at ``timestamp`` (seconds since the epoch)."""
+    from ledgerbridge.jobs.queue import QueueDispatcher
+
+    if context.app is None:
+        raise RuntimeError("a schedules job runs inside a worker")
+    now = datetime.fromtimestamp(timestamp, UTC)
+    dispatcher = QueueDispatcher(context.app)
+    for run in work.due_runs(app_of(context), now):
+        dispatcher.submit_sync(run.integration_id, run.request)
