@@ -65,3 +65,33 @@ class Connector(Protocol):
     def update_many(self, module: str, patches: Sequence[Patch]) -> list[WriteResult]:
         """Update records, one result per patch in input order, batching as the API allows."""
         ...
+
+
+@runtime_checkable
+class Archiver(Protocol):
+    """A connector that can archive (or, where the API has no archive, delete) records.
+
+    Optional: the engine checks for it with ``isinstance`` before carrying a deletion across or
+    tidying up after a deleted integration, and reports plainly when a system cannot do it.
+    """
+
+    def archive_many(self, module: str, ids: Sequence[str]) -> list[WriteResult]:
+        """Archive records, one result per id in input order."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What is left of a connection's daily API calls, and when the allowance resets."""
+
+    remaining: int
+    resets_at: datetime | None = None
+
+
+@runtime_checkable
+class Budgeted(Protocol):
+    """A connector that knows how many calls it may still make today (optional)."""
+
+    def budget(self) -> Budget | None:
+        """The remaining daily budget, or ``None`` when it is not known."""
+        ...

@@ -22,9 +22,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
-from ledgerbridge.connectors.base import Capabilities
+from ledgerbridge.connectors.base import Budget, Capabilities
 from ledgerbridge.connectors.faults import FaultPlan
-from ledgerbridge.domain.errors import ConfigError
+from ledgerbridge.domain.errors import ConfigError, DailyLimitError
 from ledgerbridge.domain.records import (
     Draft,
     FieldInfo,
@@ -385,12 +385,16 @@ class MemoryConnector:
         base_currency: str = "USD",
         normalize: Normalizer | None = trim_strings,
         faults: FaultPlan | None = None,
+        daily_budget: int | None = None,
     ) -> None:
         self.system = system
         self.capabilities = capabilities if capabilities is not None else DEFAULT_CAPABILITIES
         self.base_currency = base_currency
         self.normalize = normalize
         self.faults = faults
+        # API calls allowed per day (None: no limit); ``reset_budget`` starts a new day.
+        self.daily_budget = daily_budget
+        self.spent_today = 0
         self.calls: collections.Counter[str] = collections.Counter()
         # Log entries examined by read_changes: shows a feed read touches only what changed.
         self.entries_scanned = 0
@@ -471,6 +475,41 @@ class MemoryConnector:
             results.extend(answers)
         return results
 
+    def archive_many(self, module: str, ids: Sequence[str]) -> list[WriteResult]:
+        """Archive records: they leave the live records and the feed shows a tombstone."""
+        with self._lock:
+            table = self._table(module)
+        results: list[WriteResult] = []
+        for chunk in _chunks(list(ids), self.capabilities.batch_size):
+            with self._lock:
+                self._call("archive_many")
+                for id in chunk:
+                    if table.live_row(id) is None:
+                        error = WriteError(
+                            code="not_found",
+                            message=f"the record {id} does not exist in {table.name}",
+                        )
+                        results.append(WriteResult(ref=id, ok=False, error=error))
+                        continue
+                    table.store(id, None, table.stamp(self._clock))
+                    results.append(WriteResult(ref=id, ok=True, id=id))
+                if self.faults is not None:
+                    self.faults.after_write(self.system, "archive_many")
+        return results
+
+    def budget(self) -> Budget | None:
+        """What is left of today's calls, when a daily budget is set."""
+        with self._lock:
+            if self.daily_budget is None:
+                return None
+            left = max(self.daily_budget - self.spent_today, 0)
+            return Budget(remaining=left, resets_at=self._next_reset())
+
+    def reset_budget(self) -> None:
+        """A new day: the daily budget is whole again."""
+        with self._lock:
+            self.spent_today = 0
+
     def update_many(self, module: str, patches: Sequence[Patch]) -> list[WriteResult]:
         with self._lock:
             table = self._table(module)
@@ -545,7 +584,20 @@ class MemoryConnector:
             table = self._tables[module] = self._new_table(module, ModuleRules())
         return table
 
+    def _next_reset(self) -> datetime:
+        now = self._clock().astimezone(UTC)
+        return datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=UTC)
+
     def _call(self, method: str) -> None:
+        if self.daily_budget is not None:
+            if self.spent_today >= self.daily_budget:
+                reset = self._next_reset()
+                raise DailyLimitError(
+                    f"{self.system}: the daily limit of {self.daily_budget} API calls is "
+                    f"reached; it resets at {reset:%Y-%m-%d %H:%M} UTC",
+                    reset_at=reset,
+                )
+            self.spent_today += 1
         self.calls[method] += 1
         if self.faults is not None:
             self.faults.before_call(self.system, method)

@@ -85,7 +85,17 @@ class Fail:
     missing: MissingLookup | None = None
 
 
-Action = Create | Update | Skip | Fail
+@dataclass(frozen=True, slots=True)
+class Archive:
+    """A bound record was deleted and its flow carries deletions: archive its partner."""
+
+    side: Side  # the side the deletion was read on
+    record: Record
+    binding: Binding
+    label: str = ""
+
+
+Action = Create | Update | Skip | Fail | Archive
 
 
 @dataclass(slots=True)
@@ -159,6 +169,8 @@ class _Planner:
         if record.deleted:
             if binding is None:
                 return Skip(side, record, "deleted before it was synced", label, report=False)
+            if flow.propagate_deletes:
+                return Archive(side, record, binding, label)
             return Skip(
                 side,
                 record,

@@ -6,12 +6,15 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledgerbridge.connectors.base import Connector
 from ledgerbridge.domain.config import Direction
 from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem, RunKind, RunStatus
+
+if TYPE_CHECKING:
+    from ledgerbridge.store import IntegrationRow
 
 
 class WindowKind(enum.StrEnum):
@@ -76,6 +79,12 @@ class Progress(Protocol):
     def flow_finished(self, flow: str) -> None: ...
 
 
+class Notifier(Protocol):
+    """Tells people how a run went (an e-mail summary); may raise, the run stands regardless."""
+
+    def run_finished(self, integration: IntegrationRow, report: RunReport) -> None: ...
+
+
 class NoProgress:
     def flow_started(self, flow: str, side: Side) -> None:
         return None
@@ -121,6 +130,7 @@ class RunReport:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     api_calls: Mapping[str, int] = field(default_factory=dict)
+    notice: str | None = None  # e.g. a summary e-mail that could not be sent
 
     def total(self, outcome: Outcome) -> int:
         return self.counts.total(outcome)

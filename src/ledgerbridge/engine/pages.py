@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ledgerbridge.connectors.base import Archiver
 from ledgerbridge.domain.bindings import Binding
 from ledgerbridge.domain.config import FlowConfig, LookupTransform
 from ledgerbridge.domain.keys import normalise_key
@@ -16,6 +17,7 @@ from ledgerbridge.domain.mapping import FlowMap
 from ledgerbridge.domain.paths import get_path
 from ledgerbridge.domain.planner import (
     Action,
+    Archive,
     Create,
     Fail,
     PageInput,
@@ -186,6 +188,7 @@ class PageProcessor:
             actions = self._resolve_dependencies(side, records, actions)
         creates = [a for a in actions if isinstance(a, Create)]
         updates = [a for a in actions if isinstance(a, Update)]
+        archives = [a for a in actions if isinstance(a, Archive)]
         for a in actions:
             if isinstance(a, Skip):
                 self._skip(a, outcome)
@@ -196,6 +199,7 @@ class PageProcessor:
         else:
             self._create(side, creates, outcome)
             self._update(side, updates, outcome)
+            self._archive(side, archives, outcome)
         self.state.done[side].update(r.id for r in records)
         return outcome
 
@@ -403,6 +407,9 @@ class PageProcessor:
             # created record unbound, so a re-run cannot create it twice.
             if bindings:
                 self.store.bindings.insert_many(self.iid, self.flow.name, bindings)
+                self.store.created.add(
+                    self.iid, self.flow.name, target, (b.id_on(target) for b in bindings)
+                )
             for c, res in made:
                 assert res.id is not None
                 self.state.done[target].add(res.id)
@@ -422,6 +429,65 @@ class PageProcessor:
                         )
                     )
             self._write_back(side, made, outcome)
+
+    def _archive(self, side: Side, archives: list[Archive], outcome: PageOutcome) -> None:
+        """Carry deletions across (the flow opted in): archive each partner, drop the binding."""
+        if not archives:
+            return
+        target = side.other
+        conn = self.systems.on(target)
+        batch_size = conn.capabilities.batch_size
+        system = "the CRM" if target is Side.CRM else "the accounting system"
+        where = "CRM" if side is Side.CRM else "accounting system"
+        if not isinstance(conn, Archiver):
+            for a in archives:
+                self._fail(
+                    side,
+                    a.record.id,
+                    f"deleted in the {where}, but {system} connector cannot archive records, "
+                    f"so its partner {a.binding.id_on(target)} is kept",
+                    a.label,
+                    a.binding.id_on(target),
+                    outcome,
+                )
+            return
+        done: list[int] = []
+        for batch in _chunks(archives, batch_size):
+            ids = [a.binding.id_on(target) for a in batch]
+            for a, res in zip(batch, conn.archive_many(self.module(target), ids), strict=True):
+                partner = a.binding.id_on(target)
+                gone = res.ok or (res.error is not None and res.error.code == "not_found")
+                if not gone:
+                    reason = res.error.message if res.error else "refused without a reason"
+                    self._fail(
+                        side,
+                        a.record.id,
+                        f"deleted in the {where}; archiving its partner failed: "
+                        + self._server_reason(target, reason),
+                        a.label,
+                        partner,
+                        outcome,
+                    )
+                    continue
+                if a.binding.id is not None:
+                    done.append(a.binding.id)
+                self.state.done[target].add(partner)
+                self.counts.add(self.flow.name, side, Outcome.UPDATED)
+                outcome.ok_ids.append(a.record.id)
+                outcome.items.append(
+                    RunItem(
+                        self.flow.name,
+                        side,
+                        a.record.id,
+                        Outcome.UPDATED,
+                        f"deleted in the {where}; its partner {partner} was archived in "
+                        f"{system} (flow {self.flow.name} carries deletions across)",
+                        partner,
+                        a.label,
+                    )
+                )
+        if done:
+            self.store.bindings.delete_many(self.iid, self.flow.name, done)
 
     def _write_back(
         self, side: Side, made: list[tuple[Create, WriteResult]], outcome: PageOutcome

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from ledgerbridge.connectors.base import Budgeted
 from ledgerbridge.domain.config import FlowConfig
-from ledgerbridge.domain.errors import ConfigError, FatalError, RetriableError
+from ledgerbridge.domain.errors import (
+    ConfigError,
+    DailyLimitError,
+    FatalError,
+    RetriableError,
+    StateError,
+)
 from ledgerbridge.domain.mapping import FlowMap
 from ledgerbridge.domain.ordering import order_flows
 from ledgerbridge.domain.records import Record, Side
 from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem, RunKind, RunStatus
 from ledgerbridge.engine.model import (
     NoProgress,
+    Notifier,
     Progress,
     RunReport,
     SyncRequest,
@@ -20,7 +29,9 @@ from ledgerbridge.engine.model import (
     WindowKind,
 )
 from ledgerbridge.engine.pages import PageOutcome, PageProcessor, key_fields_needed
-from ledgerbridge.store import IntegrationRow, Store
+from ledgerbridge.store import IntegrationRow, IntegrationState, Store
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -42,9 +53,15 @@ class SyncEngine:
         clock: Clock = utc_now,
         skew: timedelta = timedelta(seconds=5),
         overlap: timedelta = timedelta(seconds=5),
+        budget_reserve: int = 50,
+        notifier: Notifier | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
+        # Daily API calls kept for webhooks and single-record syncs: a run does not start a
+        # flow when a connector has fewer left than this.
+        self.budget_reserve = budget_reserve
+        self.notifier = notifier
         # The new cursor is capped at the run's start minus ``skew`` (clocks of remote systems
         # drift), and the next read starts ``overlap`` earlier still: a change is never skipped;
         # the echo check drops the few records read twice.
@@ -60,6 +77,7 @@ class SyncEngine:
         request: SyncRequest,
         progress: Progress | None = None,
     ) -> RunReport:
+        integration = self._current(integration)
         flows = self._select(integration, request.flows)
         run = _Run(self, integration, systems, request, progress or NoProgress())
         return run.execute(flows)
@@ -76,12 +94,29 @@ class SyncEngine:
         progress: Progress | None = None,
     ) -> RunReport:
         """Sync one record now (a CRM button, a webhook, a retry from the portal)."""
+        integration = self._current(integration)
         (config,) = self._select(integration, (flow,))
         request = SyncRequest(flows=(flow,), kind=RunKind.SINGLE, dry_run=dry_run)
         run = _Run(self, integration, systems, request, progress or NoProgress())
         return run.execute_single(config, side, record_id)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _current(self, integration: IntegrationRow) -> IntegrationRow:
+        """The integration as stored now: edited preferences and state apply at once."""
+        current = self.store.integrations.get_by_id(integration.id)
+        if current.state is not IntegrationState.ACTIVE:
+            how = (
+                f"`ledgerbridge integration resume {current.name}`"
+                if current.state is IntegrationState.PAUSED
+                else f"`ledgerbridge integration enable {current.name}`"
+            )
+            raise StateError(
+                f"integration {current.name} is {current.state.value}: it runs nothing and "
+                f"loses nothing (changes made meanwhile sync once it runs again); {how} to "
+                "run it again"
+            )
+        return current
 
     @staticmethod
     def _select(integration: IntegrationRow, names: Sequence[str]) -> list[FlowConfig]:
@@ -143,9 +178,11 @@ class _Run:
         )
         self.report.run_id = self.run_id
 
-    def _finish(self, error: str | None) -> RunReport:
+    def _finish(self, error: str | None, waiting: bool = False) -> RunReport:
         failed = self.counts.total(Outcome.FAILED)
-        if error:
+        if waiting:
+            status = RunStatus.WAITING
+        elif error:
             status = RunStatus.FAILED
         elif failed:
             status = RunStatus.PARTIAL
@@ -157,21 +194,66 @@ class _Run:
         self.report.finished_at = self.engine.clock()
         if self.run_id is not None:
             self.store.runs.finish(self.run_id, status, self.counts.as_dict(), error)
+        self._notify()
         return self.report
+
+    def _notify(self) -> None:
+        """Send the summary e-mail when asked; a failed send is noted, never fails the run."""
+        notifier = self.engine.notifier
+        if (
+            notifier is None
+            or not self.request.email_summary
+            or not self.integration.notify_email
+            or self.request.dry_run
+        ):
+            return
+        try:
+            notifier.run_finished(self.integration, self.report)
+        except Exception as exc:
+            notice = f"the summary e-mail to {self.integration.notify_email} was not sent: {exc}"
+            log.warning("run %s: %s", self.run_id, notice)
+            self.report.notice = notice
+            if self.run_id is not None:
+                self.store.runs.set_notice(self.run_id, notice)
 
     def execute(self, flows: list[FlowConfig]) -> RunReport:
         self._start()
         error: str | None = None
+        waiting = False
         try:
             for flow in flows:
+                if not self.request.dry_run:
+                    self._check_budget(flow)
                 self._run_flow(flow)
+        except DailyLimitError as exc:
+            # Finished flows kept their cursors and the interrupted one its checkpoint, so a run
+            # after the reset goes on from there.
+            waiting = True
+            error = _waiting_message(exc)
         except (FatalError, RetriableError) as exc:
             error = str(exc)
-        return self._finish(error)
+        return self._finish(error, waiting)
+
+    def _check_budget(self, flow: FlowConfig) -> None:
+        """Stop before a flow when a system's daily calls are down to the reserve."""
+        reserve = self.engine.budget_reserve
+        for system in (self.systems.crm, self.systems.books):
+            if not isinstance(system, Budgeted):
+                continue
+            budget = system.budget()
+            if budget is None or budget.remaining >= reserve:
+                continue
+            raise DailyLimitError(
+                f"{system.system} has {budget.remaining} API calls left today, fewer than the "
+                f"{reserve} kept for webhooks and single-record syncs, so flow {flow.name} was "
+                "not started",
+                reset_at=budget.resets_at,
+            )
 
     def execute_single(self, flow: FlowConfig, side: Side, record_id: str) -> RunReport:
         self._start()
         error: str | None = None
+        waiting = False
         try:
             processor = self._processor(flow)
             if processor.fmap.reads(side):
@@ -202,9 +284,12 @@ class _Run:
                     f"flow {flow.name} does not carry {side.value} records "
                     f"(its direction is {flow.direction.value})"
                 )
+        except DailyLimitError as exc:
+            waiting = True
+            error = _waiting_message(exc)
         except (FatalError, RetriableError) as exc:
             error = str(exc)
-        return self._finish(error)
+        return self._finish(error, waiting)
 
     # -- flows -------------------------------------------------------------------------------
 
@@ -232,16 +317,30 @@ class _Run:
             return  # the run's direction excludes this flow
         sides = [s for s in (flow.first, flow.first.other) if proc.fmap.reads(s)]
         cursors = {s: self.store.cursors.get(self.iid, flow.name, s) for s in sides}
+        window = self._checkpoint_window()
         for side in sides:
             self.progress.flow_started(flow.name, side)
             if not self.request.dry_run:
                 self._retry_pending(proc, side)
             since = self._since(cursors[side])
+            if window is not None:
+                # An earlier read of this window stopped part-way: go on from where it got to.
+                checkpoint = self.store.checkpoints.get(self.iid, flow.name, side, window)
+                if checkpoint is not None and (since is None or checkpoint > since):
+                    since = checkpoint
             conn = self.systems.on(side)
+            reached = since
             for page in conn.read_changes(proc.module(side), since):
                 outcome = proc.process(side, page.records)
                 self._record(proc, side, outcome)
                 self.progress.records_done(flow.name, side, len(page.records))
+                if window is not None and page.records:
+                    # Pages come in ascending modification time, so everything before the
+                    # page's latest time is processed; records at that time are read again.
+                    latest = max(r.modified_at for r in page.records)
+                    if reached is None or latest > reached:
+                        reached = latest
+                        self.store.checkpoints.set(self.iid, flow.name, side, window, latest)
         if not self.request.dry_run:
             # Step 6: the cursor moves only once the whole flow has finished.
             for side in sides:
@@ -249,7 +348,19 @@ class _Run:
                     self.store.cursors.set(
                         self.iid, flow.name, side, self.started - self.engine.skew
                     )
+                if window is not None:
+                    self.store.checkpoints.clear(self.iid, flow.name, side)
         self.progress.flow_finished(flow.name)
+
+    def _checkpoint_window(self) -> str | None:
+        """The window kind whose progress is checkpointed; None when none is kept.
+
+        A read of the last N days has a moving start, so its progress is not kept; a dry run
+        writes nothing and reads everything it is asked to.
+        """
+        if self.request.dry_run or self.request.window.kind is WindowKind.DAYS:
+            return None
+        return self.request.window.kind.value
 
     def _since(self, cursor: datetime | None) -> datetime | None:
         window = self.request.window
@@ -319,6 +430,15 @@ class _Run:
             self._depth -= 1
         bound = self.store.bindings.get_many(self.iid, flow_name, side, [record_id])
         return record_id in bound
+
+
+def _waiting_message(exc: DailyLimitError) -> str:
+    when = (
+        f"after {exc.reset_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        if exc.reset_at is not None
+        else "after the daily limit resets"
+    )
+    return f"{exc}; the run resumes {when} from where it stopped"
 
 
 def _chunks(items: Sequence[Record], size: int) -> Iterable[Sequence[Record]]:

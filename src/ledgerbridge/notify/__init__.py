@@ -1,1 +1,1 @@
-"""notify."""
+"""E-mail notifications: run summaries sent through SMTP."""

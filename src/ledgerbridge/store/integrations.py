@@ -22,7 +22,7 @@ from ledgerbridge.store.tables import bindings, connections, cursors, flows, int
 
 class IntegrationState(enum.StrEnum):
     ACTIVE = "active"
-    PAUSED = "paused"  # schedules and webhooks wait; manual runs still allowed
+    PAUSED = "paused"  # nothing runs until resumed; changes made meanwhile sync afterwards
     DISABLED = "disabled"
 
 
