@@ -24,9 +24,6 @@ from ledgerbridge.store import IntegrationRow, IntegrationState
 
 log = logging.getLogger(__name__)
 
-# Kinds that wait while an integration is paused; a person's own request still runs.
-_WAIT_WHEN_PAUSED = frozenset({RunKind.SCHEDULED, RunKind.WEBHOOK})
-
 
 def request_to_dict(request: SyncRequest) -> dict[str, Any]:
     return {**request.as_dict(), "kind": request.kind.value}
@@ -64,17 +61,15 @@ def merge_changes(*groups: Iterable[RecordChange]) -> list[RecordChange]:
     return list(seen)
 
 
-def may_run(row: IntegrationRow, kind: RunKind) -> bool:
-    """A disabled integration runs nothing; a paused one only what a person asks for."""
-    if row.state is IntegrationState.DISABLED:
-        return False
-    return not (row.state is IntegrationState.PAUSED and kind in _WAIT_WHEN_PAUSED)
+def may_run(row: IntegrationRow) -> bool:
+    """A paused or disabled integration runs nothing; what changes meanwhile syncs later."""
+    return row.state is IntegrationState.ACTIVE
 
 
 def run_sync(app: App, integration_id: int, request: SyncRequest) -> RunReport | None:
     """Run one sync of the integration; ``None`` when its state says not to run now."""
     row = app.store.integrations.get_by_id(integration_id)
-    if not may_run(row, request.kind):
+    if not may_run(row):
         log.info("integration %s is %s: %s run skipped", row.name, row.state, request.kind)
         return None
     try:
@@ -86,9 +81,9 @@ def run_sync(app: App, integration_id: int, request: SyncRequest) -> RunReport |
 
 
 def run_records(app: App, integration_id: int, changes: Sequence[RecordChange]) -> list[RunReport]:
-    """Sync each changed record; records of a paused or disabled integration wait."""
+    """Sync each changed record (none while the integration is paused or disabled)."""
     row = app.store.integrations.get_by_id(integration_id)
-    if not may_run(row, RunKind.WEBHOOK):
+    if not may_run(row):
         log.info("integration %s is %s: %d record syncs skipped", row.name, row.state, len(changes))
         return []
     reports: list[RunReport] = []
@@ -119,7 +114,7 @@ def due_runs(app: App, now: datetime) -> list[DueRun]:
     """
     due: list[DueRun] = []
     for row in app.store.integrations.list():
-        if not row.schedule.enabled or not may_run(row, RunKind.SCHEDULED):
+        if not row.schedule.enabled or not may_run(row):
             continue
         anchor = app.store.runs.last_started(row.id, RunKind.SCHEDULED) or row.updated_at
         try:
