@@ -1,4 +1,4 @@
-"""Dispatchers for tests: one that runs syncs at once on the caller's thread, one that records."""
+"""A dispatcher for tests that records what it was asked to run."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ledgerbridge.bootstrap import App
-from ledgerbridge.engine.model import RunReport, SyncRequest
+from ledgerbridge.engine.model import SyncRequest
 from ledgerbridge.jobs.dispatch import RecordChange
 
 
@@ -46,28 +45,3 @@ class RecordingDispatcher:
                     f"got {len(self.records)}"
                 )
             return [c for _, batch in self.records for c in batch]
-
-
-@dataclass
-class SyncDispatcher:
-    """Runs every submitted sync at once, one at a time, on the submitting thread."""
-
-    app: App
-    reports: list[RunReport] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def submit_sync(self, integration_id: int, request: SyncRequest) -> None:
-        with self._lock:
-            integration = self.app.store.integrations.get_by_id(integration_id)
-            report = self.app.engine.run(integration, self.app.systems(integration), request)
-            self.reports.append(report)
-
-    def submit_records(self, integration_id: int, changes: Sequence[RecordChange]) -> None:
-        with self._lock:
-            integration = self.app.store.integrations.get_by_id(integration_id)
-            systems = self.app.systems(integration)
-            for change in dict.fromkeys(changes):
-                report = self.app.engine.sync_record(
-                    integration, systems, change.flow, change.side, change.record_id
-                )
-                self.reports.append(report)

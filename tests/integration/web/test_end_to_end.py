@@ -1,4 +1,5 @@
-"""A change made in one emulator reaches the other through webhooks, within seconds."""
+"""A change made in one emulator reaches the other through webhooks and the in-process runner,
+within seconds."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from ledgerbridge.bootstrap import App
+from ledgerbridge.jobs.local import LocalRunner
 from tests.integration.web.live import (
     Emulators,
     accounts_config,
@@ -19,7 +21,6 @@ from tests.integration.web.live import (
     hook_up,
     web,
 )
-from tests.support.dispatch import SyncDispatcher
 
 
 def wait_for(what: str, found: Callable[[], Any], timeout: float = 15.0) -> Any:
@@ -39,9 +40,14 @@ def running(tmp_path: Path) -> Iterator[tuple[App, Emulators]]:
         try:
             connect(app, emu)
             app.store.integrations.create(accounts_config())
-            with web(app, SyncDispatcher(app)) as site:
-                hook_up(site, emu)
-                yield app, emu
+            runner = LocalRunner(app, workers=1, tick=None)
+            runner.start()
+            try:
+                with web(app, runner) as site:
+                    hook_up(site, emu)
+                    yield app, emu
+            finally:
+                assert runner.stop(timeout=30), "the job runner did not stop"
         finally:
             app.close()
 
