@@ -14,6 +14,8 @@ from ledgerbridge.connectors.memory import MemoryConnector
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.engine.model import Systems
 from ledgerbridge.engine.sync import SyncEngine
+from ledgerbridge.notify.settings import load_smtp_settings
+from ledgerbridge.notify.summary import SummaryMailer
 from ledgerbridge.settings import Settings
 from ledgerbridge.store import ConnectionRow, IntegrationRow, SecretBox, Store
 
@@ -134,7 +136,13 @@ def bootstrap(settings: Settings, *, migrate: bool = True) -> App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secrets = SecretBox.from_environment(settings.data_dir, allow_generate=settings.development)
     store = Store.open(settings.db_url, secrets, migrate=migrate)
-    app = App(settings=settings, store=store, engine=SyncEngine(store))
+    smtp = load_smtp_settings()
+    engine = SyncEngine(
+        store,
+        budget_reserve=settings.api_reserve,
+        notifier=SummaryMailer(smtp) if smtp.configured else None,
+    )
+    app = App(settings=settings, store=store, engine=engine)
     app.factories["memory"] = _open_memory
     app.factories["zoho_crm"] = _open_zoho_crm
     app.factories["xero"] = _open_xero

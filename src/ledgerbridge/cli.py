@@ -19,14 +19,17 @@ from rich.table import Table
 from ledgerbridge import __version__
 from ledgerbridge.bootstrap import SYSTEMS, App, bootstrap
 from ledgerbridge.domain.config import Direction, IntegrationConfig
-from ledgerbridge.domain.errors import ConfigError, LedgerbridgeError
+from ledgerbridge.domain.errors import ConfigError, LedgerbridgeError, StateError
 from ledgerbridge.domain.records import Side
+from ledgerbridge.domain.runs import RunStatus
+from ledgerbridge.engine import lifecycle
 from ledgerbridge.engine.fetch import fetch as fetch_records
 from ledgerbridge.engine.model import RunReport, SyncRequest, Window, WindowKind
 from ledgerbridge.engine.report import summary_lines
 from ledgerbridge.recipes import registry
 from ledgerbridge.sandbox.runner import sandbox_command
 from ledgerbridge.settings import load_settings
+from ledgerbridge.store import IntegrationState
 from ledgerbridge.web import commands as web_commands
 
 app = typer.Typer(
@@ -317,6 +320,80 @@ def integration_schedule(
         out.print(f"integration {name} schedule: {schedules.describe(current)}")
 
 
+@integration_app.command("pause")
+def integration_pause(name: str) -> None:
+    """Stop running an integration for a while; nothing is lost (resume picks up every change)."""
+    with _app() as application:
+        lifecycle.pause(application.store, name)
+    out.print(f"integration {name} paused; `ledgerbridge integration resume {name}` to go on")
+
+
+@integration_app.command("resume")
+def integration_resume(name: str) -> None:
+    """Run a paused integration again; changes made while it was paused sync at its next run."""
+    with _app() as application:
+        lifecycle.resume(application.store, name)
+    out.print(f"integration {name} resumed")
+
+
+@integration_app.command("disable")
+def integration_disable(name: str) -> None:
+    """Switch an integration off (the step before deleting it)."""
+    with _app() as application:
+        lifecycle.disable(application.store, name)
+    out.print(f"integration {name} disabled")
+
+
+@integration_app.command("enable")
+def integration_enable(name: str) -> None:
+    """Switch a disabled integration on again."""
+    with _app() as application:
+        lifecycle.enable(application.store, name)
+    out.print(f"integration {name} enabled")
+
+
+@integration_app.command("delete")
+def integration_delete(
+    name: str,
+    keep: Annotated[
+        str,
+        typer.Option(
+            help="all: keep every synced record; with-transactions: archive the accounting "
+            "records this integration created that have no transactions."
+        ),
+    ] = "all",
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a disabled integration with its bindings, cursors and history (irreversible)."""
+    try:
+        chosen = lifecycle.Keep(keep)
+    except ValueError:
+        raise ConfigError(f"--keep {keep!r} is not known; use all or with-transactions") from None
+    with _app() as application:
+        row = application.store.integrations.get(name)
+        if row.state is not IntegrationState.DISABLED:
+            raise StateError(
+                f"integration {name} is {row.state.value}; only a disabled integration can be "
+                f"deleted: `ledgerbridge integration disable {name}` first"
+            )
+        what = (
+            "its bindings, cursors and run history are deleted; every synced record stays"
+            if chosen is lifecycle.Keep.ALL
+            else "accounting records it created that have no transactions are archived, and "
+            "its bindings, cursors and run history are deleted"
+        )
+        if not yes and not typer.confirm(
+            f"Delete integration {name}? {what[0].upper()}{what[1:]}. This cannot be undone."
+        ):
+            raise typer.Abort()
+        systems = application.systems(row) if chosen is lifecycle.Keep.WITH_TRANSACTIONS else None
+        report = lifecycle.delete(application.store, name, chosen, systems)
+    out.print(f"integration {name} deleted ({report.bindings_removed} bindings removed)")
+    for flow, ids in report.archived.items():
+        kept = report.kept_with_transactions.get(flow, 0)
+        out.print(f"  {flow}: archived {len(ids)}, kept {kept} with transactions")
+
+
 def load_integration_yaml(file: Path) -> IntegrationConfig:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -375,6 +452,8 @@ def _progress() -> Progress:
 def print_report(report: RunReport, *, title: str) -> None:
     for line in summary_lines(report, title=title):
         out.print(line, highlight=False)
+    if report.notice:
+        out.print(f"  note: {report.notice}", highlight=False)
 
 
 @app.command()
@@ -424,6 +503,12 @@ def sync(
         bool, typer.Option("--dry-run", help="Show every change; write nothing.")
     ] = False,
     record: Annotated[str | None, typer.Option(help="Sync one record: FLOW:SIDE:ID.")] = None,
+    email: Annotated[
+        bool,
+        typer.Option(
+            "--email", help="E-mail a summary to the integration's address after the run."
+        ),
+    ] = False,
 ) -> None:
     """Sync an integration now."""
     if direction not in DIRECTIONS:
@@ -451,7 +536,11 @@ def sync(
         else Window()
     )
     request = SyncRequest(
-        flows=tuple(flow or ()), direction=DIRECTIONS[direction], window=window, dry_run=dry_run
+        flows=tuple(flow or ()),
+        direction=DIRECTIONS[direction],
+        window=window,
+        dry_run=dry_run,
+        email_summary=email,
     )
     with _app() as application:
         row = application.store.integrations.get(integration)
@@ -473,6 +562,9 @@ def sync(
         if dry_run:
             _print_plan(report)
         print_report(report, title="Dry run" if dry_run else "Sync")
+    if report.status is RunStatus.WAITING:
+        # EX_TEMPFAIL: nothing is wrong, the run goes on after the daily limit resets.
+        raise typer.Exit(75)
     if report.error:
         raise typer.Exit(1)
 

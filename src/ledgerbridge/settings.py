@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".ledgerbridge"))
     database_url: str | None = None
     log_level: str = "INFO"
+    # Daily API calls of each connection kept for webhooks and single-record syncs: a run does
+    # not start another flow once a connection has fewer left (it waits for the reset).
+    api_reserve: int = Field(default=50, ge=0)
     # ``ledgerbridge worker``: jobs at a time, and how a dead worker is noticed (its jobs are
     # queued again once it sent no heartbeat for ``worker_stalled_seconds``).
     worker_concurrency: int = Field(default=2, ge=1)

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 from ledgerbridge.connectors.base import Budget, Capabilities
@@ -45,7 +44,6 @@ DEFAULT_CAPABILITIES = Capabilities(
 
 # Values that are never mutated in place, so sharing them is as good as copying them.
 _IMMUTABLE = frozenset({str, int, float, bool, type(None), Decimal, date, datetime, time})
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
 # Compaction waits for this many superseded entries, so small tables never pay for it.
 _COMPACT_MIN = 4096
 
@@ -335,7 +333,8 @@ class _Table:
         for index in self.indexes.values():
             index.replace(id, old_fields, fields)
         if fields is None:
-            row = Record(id, self.name, _EMPTY, when, deleted=True)
+            # A plain dict (not a shared read-only mapping), so a saved system can be pickled.
+            row = Record(id, self.name, {}, when, deleted=True)
         else:
             row = Record(id, self.name, fields, when)
             if not fields.keys() <= self.field_types.keys():
