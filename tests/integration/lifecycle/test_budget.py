@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from ledgerbridge.connectors.base import Budget
+from ledgerbridge.connectors.http.limiter import Limits, RateLimiter
 from ledgerbridge.connectors.memory import MemoryConnector, TickingClock
 from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import RunStatus
@@ -36,3 +40,14 @@ def test_flows_finished_before_the_budget_ran_low_keep_their_cursors(
     assert w.sync().status is RunStatus.SUCCEEDED
     assert w.sizes("products") == (3, 3)
     assert w.mismatches("products") == []
+
+
+def test_the_rate_limiter_reports_the_days_budget_from_its_count_and_the_headers() -> None:
+    wall = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+    assert RateLimiter(Limits(per_minute=60), wall=lambda: wall).budget() is None
+    limiter = RateLimiter(Limits(per_day=100), wall=lambda: wall)
+    assert limiter.budget() == Budget(100, datetime(2026, 3, 5, tzinfo=UTC))
+    limiter.observe({"x-daylimit-remaining": "7"})
+    budget = limiter.budget()
+    assert budget is not None
+    assert budget.remaining == 7

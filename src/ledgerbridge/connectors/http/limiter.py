@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ledgerbridge.connectors.base import Budget
 from ledgerbridge.domain.errors import DailyLimitError
 
 
@@ -114,6 +115,11 @@ class RateLimiter:
                             now = self._clock()
                             oldest = self._recent[0] if self._recent else now
                             self._pause_until = max(self._pause_until, oldest + 60.0)
+
+    def budget(self) -> Budget | None:
+        """What is left of the day's calls, when the API has a daily limit."""
+        left = self.remaining_day
+        return None if left is None else Budget(remaining=max(left, 0), resets_at=self.next_reset())
 
     def day_spent(self) -> None:
         self.remaining_day = 0

@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ledgerbridge.connectors.base import Capabilities
+from ledgerbridge.connectors.base import Budget, Capabilities
 from ledgerbridge.connectors.dates import iso_utc, parse_datetime
 from ledgerbridge.connectors.http.client import ApiClient
 from ledgerbridge.connectors.http.limiter import Limits, RateLimiter
@@ -314,6 +314,10 @@ class XeroConnector:
         if not found:
             raise FatalError("Xero answered GET Organisation without an organisation")
         return Organisation.model_validate(found[0])
+
+    def budget(self) -> Budget | None:
+        """The day's remaining API calls as the rate limiter knows them."""
+        return self.limiter.budget()
 
     def describe(self) -> OrgInfo:
         org = self.organisation()

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import httpx
 
-from ledgerbridge.connectors.base import Capabilities
+from ledgerbridge.connectors.base import Budget, Capabilities
 from ledgerbridge.connectors.dates import parse_datetime
 from ledgerbridge.connectors.http.client import ApiClient
 from ledgerbridge.connectors.http.limiter import Limits, RateLimiter
@@ -244,6 +244,10 @@ class ZohoBooksConnector:
             for o in body.get("organizations", [])
             if isinstance(o, Mapping)
         ]
+
+    def budget(self) -> Budget | None:
+        """The day's remaining API calls as the rate limiter knows them."""
+        return self.limiter.budget()
 
     def describe(self) -> OrgInfo:
         if self._org is None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from ledgerbridge.connectors.base import Capabilities
+from ledgerbridge.connectors.base import Budget, Capabilities
 from ledgerbridge.connectors.dates import parse_datetime
 from ledgerbridge.connectors.http.client import ApiClient
 from ledgerbridge.connectors.http.limiter import Limits, RateLimiter
@@ -258,6 +258,10 @@ class ZohoCrmConnector:
         metas = self.field_meta(module)
         label = summary.label if summary else module
         return ModuleInfo(module, label, tuple(m.info for m in metas.values()))
+
+    def budget(self) -> Budget | None:
+        """The day's remaining API calls as the rate limiter knows them."""
+        return self.limiter.budget()
 
     def describe(self) -> OrgInfo:
         if self._org is None:
