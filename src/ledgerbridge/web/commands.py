@@ -93,6 +93,9 @@ def integration_button_url(
     flow: Annotated[
         list[str] | None, typer.Option("--flow", "-f", help="Only these flows.")
     ] = None,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Make a new secret; older button URLs stop working.")
+    ] = False,
 ) -> None:
     """Print the URL to paste into a Zoho CRM custom button, one per flow."""
     from ledgerbridge.web.button import button_url
@@ -108,7 +111,10 @@ def integration_button_url(
         usable = [f for f in chosen if f.enabled and f.direction.reads(Side.CRM)]
         if not usable:
             raise ConfigError(f"integration {name} has no enabled flow that reads CRM records")
-        secret = application.store.integrations.button_secret(name)
+        integrations = application.store.integrations
+        secret = (
+            integrations.rotate_button_secret(name) if rotate else integrations.button_secret(name)
+        )
         for f in usable:
             # plain echo: the URL must come out exactly as it is, never wrapped or styled
             typer.echo(f"{f.name} ({f.crm_module} button):")

@@ -98,6 +98,12 @@ def test_set_secret_never_echoes_and_button_url_prints_the_crm_merge_field(
         "accounts (Accounts button):",
         f"https://sync.example.com/sync/live/accounts/${{Accounts.Account Id}}?key={button}",
     ]
+    rotated = cli(
+        configured, env, "integration", "button-url", "live", "-f", "accounts", "--rotate"
+    )
+    _, fresh = stored(env)
+    assert fresh != button
+    assert rotated.stdout.splitlines()[1].endswith(f"?key={fresh}")
 
 
 @pytest.fixture
