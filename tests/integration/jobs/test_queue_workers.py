@@ -27,9 +27,11 @@ from ledgerbridge.bootstrap import App, bootstrap
 from ledgerbridge.connectors import memory_file
 from ledgerbridge.connectors.memory import MemoryConnector
 from ledgerbridge.domain.config import ScheduleConfig
+from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import RunKind, RunStatus, RunSummary
 from ledgerbridge.engine.model import SyncRequest, Window, WindowKind
-from ledgerbridge.jobs import tasks
+from ledgerbridge.jobs import tasks, work
+from ledgerbridge.jobs.dispatch import RecordChange
 from ledgerbridge.jobs.queue import QueueDispatcher, apply_schema, conninfo, make_queue
 from ledgerbridge.recipes.starter import starter_config
 from ledgerbridge.recipes.starter_seed import seed_starter
@@ -99,7 +101,7 @@ class Site:
 
     def sql(self, query: str, **params: Any) -> list[dict[str, Any]]:
         with psycopg.connect(conninfo(self.url), autocommit=True, row_factory=dict_row) as conn:
-            return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+            return conn.execute(query.encode(), params).fetchall()
 
     def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
         deadline = time.monotonic() + timeout
@@ -117,7 +119,7 @@ class Site:
         rows = self.sql(
             "SELECT count(*) AS n FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
         )
-        return rows[0]["n"] == 0
+        return bool(rows[0]["n"] == 0)
 
 
 @pytest.fixture
@@ -301,3 +303,28 @@ def test_a_killed_worker_has_its_job_retried_and_finished_without_duplicates(
     assert runs[0].status in FINISHED
     assert overlapping(runs) == []
     assert holdings(site.data_dir, "acme") == expected
+
+
+def test_record_changes_deferred_while_one_job_waits_are_merged_into_it(
+    site: Site, app: App
+) -> None:
+    a = RecordChange("accounts", Side.CRM, "a")
+    b = RecordChange("accounts", Side.CRM, "b")
+    c = RecordChange("accounts", Side.BOOKS, "c")
+    queue = make_queue(site.settings())
+    with queue.open():
+        dispatcher = QueueDispatcher(queue)
+        dispatcher.submit_records(5, [a, b])
+        dispatcher.submit_records(5, [b, c])
+        dispatcher.submit_records(6, [a])
+        dispatcher.submit_sync(5, SyncRequest())
+    rows = site.sql(
+        "SELECT args, lock, queueing_lock FROM procrastinate_jobs "
+        "WHERE task_name = %(task)s ORDER BY id",
+        task=tasks.RECORDS_TASK,
+    )
+    assert [r["lock"] for r in rows] == ["integration-5", "integration-6"]
+    assert [r["queueing_lock"] for r in rows] == ["records-5", "records-6"]
+    waiting = [work.change_from_dict(c) for c in rows[0]["args"]["changes"]]
+    # The job function syncs each record once, in first-seen order.
+    assert work.merge_changes(waiting) == [a, b, c]
