@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -168,10 +168,12 @@ class ChannelKeeper:
 
 
 class ChannelRenewal:
-    """Runs ``ChannelKeeper.ensure_all`` now and then every ``every`` in a daemon thread."""
+    """Runs ``check`` (``ChannelKeeper.ensure_all``) now and then every ``every``, in a thread."""
 
-    def __init__(self, keeper: ChannelKeeper, every: timedelta = RENEW_EVERY) -> None:
-        self.keeper = keeper
+    def __init__(
+        self, check: Callable[[], Sequence[ChannelStatus]], every: timedelta = RENEW_EVERY
+    ) -> None:
+        self.check = check
         self.every = every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -179,6 +181,10 @@ class ChannelRenewal:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="zoho-channels", daemon=True)
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -188,7 +194,7 @@ class ChannelRenewal:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                for status in self.keeper.ensure_all():
+                for status in self.check():
                     log.info(
                         "Zoho CRM channel of %s: %s %s",
                         status.integration,
@@ -196,5 +202,5 @@ class ChannelRenewal:
                         status.detail,
                     )
             except Exception:
-                log.exception("renewing Zoho CRM channels failed; trying again later")
+                log.exception("checking Zoho CRM channels failed; trying again later")
             self._stop.wait(self.every.total_seconds())

@@ -51,7 +51,7 @@ def serve(
     runner = LocalRunner(application)
     renewal = None
     if settings.public_url:
-        renewal = ChannelRenewal(ChannelKeeper(application, settings.public_url))
+        renewal = ChannelRenewal(ChannelKeeper(application, settings.public_url).ensure_all)
     else:
         logging.getLogger(__name__).warning(
             "LEDGERBRIDGE_PUBLIC_URL is not set: Zoho CRM channels are not registered, so CRM "
