@@ -334,9 +334,10 @@ class _Run:
                 outcome = proc.process(side, page.records)
                 self._record(proc, side, outcome)
                 self.progress.records_done(flow.name, side, len(page.records))
-                if window is not None and page.records:
+                if window is not None and page.records and page.next_token is not None:
                     # Pages come in ascending modification time, so everything before the
                     # page's latest time is processed; records at that time are read again.
+                    # The last page needs none: the side is done (most reads are one page).
                     latest = max(r.modified_at for r in page.records)
                     if reached is None or latest > reached:
                         reached = latest
