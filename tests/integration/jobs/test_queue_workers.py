@@ -7,6 +7,7 @@ are always stopped in ``finally``; every wait is bounded and says what it waited
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import signal
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import procrastinate
 import psycopg
 import pytest
 from psycopg.rows import dict_row
@@ -32,7 +34,13 @@ from ledgerbridge.domain.runs import RunKind, RunStatus, RunSummary
 from ledgerbridge.engine.model import SyncRequest, Window, WindowKind
 from ledgerbridge.jobs import tasks, work
 from ledgerbridge.jobs.dispatch import RecordChange
-from ledgerbridge.jobs.queue import QueueDispatcher, apply_schema, conninfo, make_queue
+from ledgerbridge.jobs.queue import (
+    QueueDispatcher,
+    apply_schema,
+    conninfo,
+    make_queue,
+    retry_stalled,
+)
 from ledgerbridge.recipes.starter import starter_config
 from ledgerbridge.recipes.starter_seed import seed_starter
 from ledgerbridge.settings import Settings
@@ -101,7 +109,8 @@ class Site:
 
     def sql(self, query: str, **params: Any) -> list[dict[str, Any]]:
         with psycopg.connect(conninfo(self.url), autocommit=True, row_factory=dict_row) as conn:
-            return conn.execute(query.encode(), params).fetchall()
+            cursor = conn.execute(query.encode(), params)
+            return cursor.fetchall() if cursor.description else []
 
     def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
         deadline = time.monotonic() + timeout
@@ -328,3 +337,32 @@ def test_record_changes_deferred_while_one_job_waits_are_merged_into_it(
     waiting = [work.change_from_dict(c) for c in rows[0]["args"]["changes"]]
     # The job function syncs each record once, in first-seen order.
     assert work.merge_changes(waiting) == [a, b, c]
+
+
+def test_a_stalled_job_gives_way_to_an_equal_one_already_waiting(site: Site, app: App) -> None:
+    a = RecordChange("accounts", Side.CRM, "a")
+    b = RecordChange("accounts", Side.CRM, "b")
+    queue = make_queue(site.settings())
+    with queue.open():
+        dispatcher = QueueDispatcher(queue)
+        dispatcher.submit_records(5, [a])
+        # A worker takes the job and dies: its heartbeat stops an hour ago.
+        (worker,) = site.sql("SELECT procrastinate_register_worker_v1() AS id")
+        site.sql("SELECT id FROM procrastinate_fetch_job_v2(NULL, %(worker)s)", worker=worker["id"])
+        site.sql(
+            "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' "
+            "WHERE id = %(worker)s",
+            worker=worker["id"],
+        )
+        # Meanwhile more changes of the same integration wait under the same queueing lock.
+        dispatcher.submit_records(5, [b])
+    assert asyncio.run(_retry(queue)) == 1
+    rows = site.sql("SELECT status, args FROM procrastinate_jobs ORDER BY id")
+    assert [r["status"] for r in rows] == ["failed", "todo"]
+    waiting = [work.change_from_dict(c) for c in rows[1]["args"]["changes"]]
+    assert work.merge_changes(waiting) == [b, a]
+
+
+async def _retry(queue: procrastinate.App) -> int:
+    async with queue.open_async():
+        return await retry_stalled(queue, 3)
