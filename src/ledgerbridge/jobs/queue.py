@@ -207,3 +207,28 @@ async def serve(
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+
+
+class QueueRunner:
+    """What ``ledgerbridge serve`` holds on PostgreSQL: hands jobs to the workers' queue.
+
+    It runs nothing itself (the workers do, and their minute tick follows the schedules), but
+    it starts and stops like :class:`~ledgerbridge.jobs.local.LocalRunner`.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.queue = make_queue(settings)
+        self._dispatcher = QueueDispatcher(self.queue)
+
+    def start(self) -> None:
+        self.queue.open()
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        self.queue.close()
+        return True
+
+    def submit_sync(self, integration_id: int, request: SyncRequest) -> None:
+        self._dispatcher.submit_sync(integration_id, request)
+
+    def submit_records(self, integration_id: int, changes: Sequence[RecordChange]) -> None:
+        self._dispatcher.submit_records(integration_id, changes)

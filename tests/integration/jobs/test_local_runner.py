@@ -19,6 +19,7 @@ from ledgerbridge.domain.runs import RunKind, RunStatus
 from ledgerbridge.engine.model import SyncRequest, Window, WindowKind
 from ledgerbridge.jobs.dispatch import Dispatcher, RecordChange
 from ledgerbridge.jobs.local import Job, LocalRunner
+from ledgerbridge.jobs.runner import runner_for
 from ledgerbridge.recipes.starter import starter_config
 from ledgerbridge.recipes.starter_seed import seed_starter
 from ledgerbridge.settings import Settings
@@ -254,3 +255,7 @@ def test_the_scheduler_thread_queues_due_runs(app: App) -> None:
     assert job.integration_id == row.id
     assert job.request is not None
     assert job.request.kind is RunKind.SCHEDULED
+
+
+def test_on_sqlite_the_installation_runs_jobs_in_process(app: App) -> None:
+    assert isinstance(runner_for(app), LocalRunner)

@@ -36,11 +36,13 @@ from ledgerbridge.jobs import tasks, work
 from ledgerbridge.jobs.dispatch import RecordChange
 from ledgerbridge.jobs.queue import (
     QueueDispatcher,
+    QueueRunner,
     apply_schema,
     conninfo,
     make_queue,
     retry_stalled,
 )
+from ledgerbridge.jobs.runner import runner_for
 from ledgerbridge.recipes.starter import starter_config
 from ledgerbridge.recipes.starter_seed import seed_starter
 from ledgerbridge.settings import Settings
@@ -366,3 +368,19 @@ def test_a_stalled_job_gives_way_to_an_equal_one_already_waiting(site: Site, app
 async def _retry(queue: procrastinate.App) -> int:
     async with queue.open_async():
         return await retry_stalled(queue, 3)
+
+
+def test_on_postgresql_the_installation_queues_its_jobs(site: Site, app: App) -> None:
+    runner = runner_for(app)
+    assert isinstance(runner, QueueRunner)
+    runner.start()
+    try:
+        runner.submit_sync(9, SyncRequest())
+        runner.submit_records(9, [RecordChange("accounts", Side.CRM, "a")])
+    finally:
+        assert runner.stop()
+    rows = site.sql("SELECT task_name, lock FROM procrastinate_jobs ORDER BY id")
+    assert rows == [
+        {"task_name": tasks.SYNC_TASK, "lock": "integration-9"},
+        {"task_name": tasks.RECORDS_TASK, "lock": "integration-9"},
+    ]
