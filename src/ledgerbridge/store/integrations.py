@@ -17,7 +17,16 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from ledgerbridge.domain.config import FlowConfig, IntegrationConfig, ScheduleConfig
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.store.crypto import SecretBox
-from ledgerbridge.store.tables import bindings, connections, cursors, flows, integrations, utcnow
+from ledgerbridge.store.tables import (
+    bindings,
+    checkpoints,
+    connections,
+    created_records,
+    cursors,
+    flows,
+    integrations,
+    utcnow,
+)
 
 
 class IntegrationState(enum.StrEnum):
@@ -168,7 +177,8 @@ class IntegrationRepository:
         """Update an integration in place from ``config``.
 
         Flows that remain keep their bindings and cursors (so nothing is created twice);
-        flows that are gone lose theirs. State and run history are kept.
+        flows that are gone lose theirs, with their checkpoints and the list of records they
+        created. State and run history are kept.
         """
         with self._engine.begin() as conn:
             integration_id = conn.execute(
@@ -218,7 +228,7 @@ class IntegrationRepository:
             if added:
                 conn.execute(flows.insert(), added)
             if gone:
-                for table in (bindings, cursors):
+                for table in (bindings, cursors, checkpoints, created_records):
                     conn.execute(
                         table.delete().where(
                             table.c.integration_id == integration_id, table.c.flow.in_(gone)
