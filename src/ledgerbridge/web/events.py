@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ledgerbridge.domain.config import FlowConfig
 from ledgerbridge.domain.records import Side
@@ -28,6 +29,14 @@ class ZohoNotification(BaseModel):
     token: str | None = None
     server_time: int | None = None
     affected_fields: tuple[Mapping[str, tuple[str, ...]], ...] = Field(default=())
+
+    @field_validator("ids", mode="before")
+    @classmethod
+    def _ids_as_text(cls, value: Any) -> Any:
+        # Record ids are 19-digit numbers; some senders write them as JSON numbers.
+        if isinstance(value, list | tuple):
+            return tuple(str(v) if isinstance(v, int) else v for v in value)
+        return value
 
     @classmethod
     def parse(cls, body: bytes) -> ZohoNotification:

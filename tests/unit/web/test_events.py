@@ -76,3 +76,8 @@ def test_a_module_no_flow_reads_from_the_crm_is_ignored() -> None:
 def test_a_body_that_is_not_a_notification_is_refused() -> None:
     with pytest.raises(ValueError, match="not a Zoho CRM notification"):
         ZohoNotification.parse(b'{"ids": []}')
+
+
+def test_numeric_ids_are_read_as_text() -> None:
+    body = json.dumps({"module": "Accounts", "ids": [6051205000000123001], "operation": "update"})
+    assert ZohoNotification.parse(body.encode()).ids == ("6051205000000123001",)
