@@ -635,6 +635,11 @@ def history(
             f"run {summary.id}: {summary.kind}, {summary.status}, started "
             f"{summary.started_at:%Y-%m-%d %H:%M:%S}"
         )
+        if summary.error:
+            out.print(f"stopped: {summary.error}", highlight=False)
+        notice = store.runs.notice(run)
+        if notice:
+            out.print(f"note: {notice}", highlight=False)
         table = Table("flow", "side", "record", "outcome", "reason")
         for item in store.runs.items(run):
             table.add_row(

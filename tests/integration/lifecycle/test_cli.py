@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,14 @@ def test_pause_resume_email_and_delete(env: dict[str, str], tmp_path: Path) -> N
     assert len(inbox.messages) == 1
     assert inbox.messages[0].rcpt_tos == ["ops@example.com"]
     assert inbox.messages[0].mail_from == "sync@example.com"
+
+    # The server is gone now: the run still succeeds and says the e-mail was not sent.
+    unsent = _ok(runner, smtp, "sync", name, "--email")
+    assert "note: the summary e-mail to ops@example.com was not sent" in unsent
+    run_id = re.search(r"\(run (\d+)\)", unsent)
+    assert run_id is not None
+    shown = _ok(runner, env, "history", name, "--run", run_id.group(1))
+    assert "note: the summary e-mail to ops@example.com was not sent" in shown
 
     refused = runner.invoke(app, ["integration", "delete", name, "--yes"], env=env)
     assert isinstance(refused.exception, StateError)
