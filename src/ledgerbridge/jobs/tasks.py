@@ -21,6 +21,7 @@ APP_KEY = "ledgerbridge_app"
 SYNC_TASK = "ledgerbridge.sync"
 RECORDS_TASK = "ledgerbridge.records"
 SCHEDULES_TASK = "ledgerbridge.schedules"
+PRUNE_TASK = "ledgerbridge.prune"
 
 # A failure that escapes a run (a connector that cannot open for a network or rate-limit
 # reason, a database hiccup) is tried again after 5, 25, 125 and 625 seconds. A failure inside
@@ -66,3 +67,25 @@ def enqueue_schedules(context: JobContext, timestamp: int) -> None:
     dispatcher = QueueDispatcher(context.app)
     for run in work.due_runs(app_of(context), now):
         dispatcher.submit_sync(run.integration_id, run.request)
+
+
+# The run history lives in the runs table; finished queue rows only help while investigating.
+KEEP_FINISHED_JOBS_HOURS = 7 * 24
+
+
+async def prune_finished(queue: procrastinate.App) -> None:
+    """Delete queue rows of jobs that finished more than a week ago, failed ones included."""
+    await queue.job_manager.delete_old_jobs(
+        nb_hours=KEEP_FINISHED_JOBS_HOURS,
+        include_failed=True,
+        include_cancelled=True,
+        include_aborted=True,
+    )
+
+
+@blueprint.periodic(cron="23 3 * * *", periodic_id="prune")
+@blueprint.task(name=PRUNE_TASK, pass_context=True, queueing_lock=PRUNE_TASK)
+async def prune_jobs(context: JobContext, timestamp: int) -> None:
+    if context.app is None:
+        raise RuntimeError("a prune job runs inside a worker")
+    await prune_finished(context.app)

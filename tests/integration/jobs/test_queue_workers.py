@@ -388,3 +388,28 @@ def test_on_postgresql_the_installation_queues_its_jobs(site: Site, app: App) ->
         {"task_name": tasks.SYNC_TASK, "lock": "integration-9"},
         {"task_name": tasks.RECORDS_TASK, "lock": "integration-9"},
     ]
+
+
+def test_finished_jobs_older_than_a_week_are_pruned(site: Site, app: App) -> None:
+    queue = make_queue(site.settings())
+    with queue.open():
+        dispatcher = QueueDispatcher(queue)
+        for iid in (1, 2, 3):
+            dispatcher.submit_sync(iid, SyncRequest())
+    old, recent, waiting = (
+        r["id"] for r in site.sql("SELECT id FROM procrastinate_jobs ORDER BY id")
+    )
+    for job_id in (old, recent):
+        site.sql("UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = %(id)s", id=job_id)
+    site.sql(
+        "UPDATE procrastinate_events SET at = now() - interval '8 days' WHERE job_id = %(id)s",
+        id=old,
+    )
+
+    async def prune() -> None:
+        async with queue.open_async():
+            await tasks.prune_finished(queue)
+
+    asyncio.run(prune())
+    left = {r["id"] for r in site.sql("SELECT id FROM procrastinate_jobs")}
+    assert left == {recent, waiting}
