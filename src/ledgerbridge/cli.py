@@ -404,12 +404,19 @@ def load_integration_yaml(file: Path) -> IntegrationConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{file} must hold a mapping with name, connections and flows")
     try:
-        return IntegrationConfig.model_validate(data)
+        config = IntegrationConfig.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigError(f"{file} is not a valid integration: {problems}") from exc
+    from ledgerbridge.jobs import schedule as schedules
+
+    try:
+        schedules.validate(config.schedule)
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: schedule: {exc}") from None
+    return config
 
 
 # -- runs --------------------------------------------------------------------------------------

@@ -95,3 +95,14 @@ def test_mistakes_say_what_to_fix(data_dir: Path, args: tuple[str, ...], message
     with pytest.raises(ConfigError, match=message):
         schedule(*args)
     assert not stored(data_dir).enabled
+
+
+def test_an_imported_schedule_is_checked(data_dir: Path, tmp_path: Path) -> None:
+    exported = CliRunner().invoke(cli_app, ["integration", "export", "acme"])
+    assert exported.exit_code == 0, exported.output
+    text = exported.output.replace("name: acme\n", "name: other\n", 1)
+    file = tmp_path / "other.yaml"
+    file.write_text(text + "schedule:\n  enabled: true\n  timezone: Europe/Atlantis\n")
+    result = CliRunner().invoke(cli_app, ["integration", "import", str(file)])
+    assert isinstance(result.exception, ConfigError)
+    assert "schedule: unknown timezone 'Europe/Atlantis'" in str(result.exception)
