@@ -27,7 +27,7 @@ demo: setup
 	LEDGERBRIDGE_DATA_DIR=$(DATA) $(UV) run --frozen ledgerbridge demo
 
 test: setup
-	$(UV) run --frozen pytest -q -p no:cacheprovider
+	$(UV) run --frozen pytest -q -p no:cacheprovider -n 2
 
 lint: setup
 	$(UV) run --frozen ruff check src tests bench
