@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,13 +18,15 @@ DB_FILE_NAME = "ledgerbridge.db"
 
 # WAL lets readers run while one writer commits; busy_timeout makes a second writer wait for the
 # lock instead of failing at once; NORMAL is durable in WAL mode except for the last commits
-# before a power cut, which a re-run converges from.
+# before a power cut, which a re-run converges from. The journal mode is set apart (see
+# ``_use_wal``).
 _SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
+    "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
+# How long a new connection keeps trying to switch a fresh file to WAL while another holds it.
+_WAL_SWITCH_SECONDS = 30.0
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -53,8 +57,30 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     try:
         for pragma in _SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        _use_wal(cursor)
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL unless it is already (the mode is stored in the file).
+
+    Switching needs the file to itself and SQLite answers "database is locked" at once, without
+    its busy timeout, when another connection holds a lock then: two processes opening a fresh
+    database together (a server and a worker, one migrating) meet exactly that. The switch is
+    tried again for a bounded time.
+    """
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + _WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 class StatementCounter:
