@@ -8,7 +8,7 @@ base snapshot. The engine executes the actions; a dry run prints them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ledgerbridge.domain.bindings import Binding
@@ -95,7 +95,36 @@ class Archive:
     label: str = ""
 
 
-Action = Create | Update | Skip | Fail | Archive
+@dataclass(frozen=True, slots=True)
+class WriteBackDue:
+    """A record created by an earlier run still owes its write-backs (the run died first)."""
+
+    side: Side
+    record: Record
+    binding: Binding
+    patch: dict[str, Any]
+    label: str = ""
+
+
+Action = Create | Update | Skip | Fail | Archive | WriteBackDue
+
+# Set in a binding's extra values when its create owes write-backs to the source record;
+# cleared once they are written, so a crash in between cannot lose them.
+WRITE_BACK_OWED = "write_back_owed"
+
+
+def write_back_patch(
+    flow: FlowConfig, side: Side, source: Record, partner: Record
+) -> dict[str, Any]:
+    """The write-back fields ``source`` (read on ``side``) should get from its ``partner``."""
+    patch: dict[str, Any] = {}
+    for wb in flow.write_back:
+        if wb.to is not side:
+            continue
+        value = partner.id if wb.source_field == "@id" else get_path(partner.data, wb.source_field)
+        if canon(get_path(source.data, wb.field)) != canon(value):
+            patch[wb.field] = value
+    return patch
 
 
 @dataclass(slots=True)
@@ -190,9 +219,14 @@ class _Planner:
     def _bound(self, record: Record, binding: Binding, label: str) -> Action:
         side, other = self.side, self.other
         partner_id = binding.id_on(other)
+        owed = bool(binding.extra.get(WRITE_BACK_OWED))
         # Echo check: the mapped values are exactly what we last wrote or saw on this side.
         current = self.page.hashes.get(record.id) or record_hash(self.fmap, side, record)
         if current == binding.hash_on(side):
+            partner = self.page.partners.get(partner_id)
+            if owed and partner is not None and not partner.deleted:
+                patch = write_back_patch(self.flow, side, record, partner)
+                return WriteBackDue(side, record, binding, patch, label)
             return Skip(side, record, "no mapped field changed", label, partner_id, False, True)
         partner = self.page.partners.get(partner_id)
         if partner is None or partner.deleted:
@@ -214,9 +248,17 @@ class _Planner:
         books_changed = (
             side is Side.BOOKS or record_hash(self.fmap, Side.BOOKS, books) != binding.books_hash
         )
-        return self._merge(
+        action = self._merge(
             crm, books, dict(binding.base), crm_changed, books_changed, label, binding=binding
         )
+        if owed and isinstance(action, Update):
+            # The owed write-backs ride along with this update of the source record.
+            extra = write_back_patch(self.flow, side, record, partner)
+            if side is Side.CRM:
+                action = replace(action, crm_patch={**action.crm_patch, **extra})
+            else:
+                action = replace(action, books_patch={**action.books_patch, **extra})
+        return action
 
     def _merge(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from ledgerbridge.domain.lookups import LookupNeed, LookupTable
 from ledgerbridge.domain.mapping import FlowMap
 from ledgerbridge.domain.paths import get_path
 from ledgerbridge.domain.planner import (
+    WRITE_BACK_OWED,
     Action,
     Archive,
     Create,
@@ -23,10 +24,12 @@ from ledgerbridge.domain.planner import (
     PageInput,
     Skip,
     Update,
+    WriteBackDue,
     apply_patch,
     match_values,
     plan_page,
     record_hash,
+    write_back_patch,
 )
 from ledgerbridge.domain.records import Draft, Patch, Record, Side, WriteResult
 from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem
@@ -107,7 +110,7 @@ class PageProcessor:
         partner_ids = [
             bindings[rid].id_on(other)
             for rid, h in hashes.items()
-            if h != bindings[rid].hash_on(side)
+            if h != bindings[rid].hash_on(side) or bindings[rid].extra.get(WRITE_BACK_OWED)
         ]
         partners: dict[str, Record] = {}
         if partner_ids:
@@ -200,6 +203,7 @@ class PageProcessor:
             self._create(side, creates, outcome)
             self._update(side, updates, outcome)
             self._archive(side, archives, outcome)
+            self._write_back_due(side, [a for a in actions if isinstance(a, WriteBackDue)], outcome)
         self.state.done[side].update(r.id for r in records)
         return outcome
 
@@ -359,6 +363,8 @@ class PageProcessor:
             return
         target = side.other
         conn = self.systems.on(target)
+        # A create that owes write-backs says so in its binding until they are written.
+        owes = {WRITE_BACK_OWED: True} if any(wb.to is side for wb in self.flow.write_back) else {}
         for batch in _chunks(creates, conn.capabilities.batch_size):
             drafts = [
                 Draft(
@@ -399,14 +405,15 @@ class PageProcessor:
                         books_hash=target_hash if side is Side.CRM else c.source_hash,
                         crm_modified_at=c.source.modified_at if side is Side.CRM else _mod(res),
                         books_modified_at=_mod(res) if side is Side.CRM else c.source.modified_at,
-                        extra=self._extra(stored if side is Side.CRM else c.source.fields),
+                        extra=self._extra(stored if side is Side.CRM else c.source.fields) | owes,
                     )
                 )
                 made.append((c, res))
             # Committed right after the remote create: a crash from here on never leaves a
             # created record unbound, so a re-run cannot create it twice.
+            inserted: list[Binding] = []
             if bindings:
-                self.store.bindings.insert_many(self.iid, self.flow.name, bindings)
+                inserted = self.store.bindings.insert_many(self.iid, self.flow.name, bindings)
                 self.store.created.add(
                     self.iid, self.flow.name, target, (b.id_on(target) for b in bindings)
                 )
@@ -428,7 +435,7 @@ class PageProcessor:
                             c.label,
                         )
                     )
-            self._write_back(side, made, outcome)
+            self._write_back(side, made, inserted, outcome)
 
     def _archive(self, side: Side, archives: list[Archive], outcome: PageOutcome) -> None:
         """Carry deletions across (the flow opted in): archive each partner, drop the binding."""
@@ -490,10 +497,14 @@ class PageProcessor:
             self.store.bindings.delete_many(self.iid, self.flow.name, done)
 
     def _write_back(
-        self, side: Side, made: list[tuple[Create, WriteResult]], outcome: PageOutcome
+        self,
+        side: Side,
+        made: list[tuple[Create, WriteResult]],
+        inserted: list[Binding],
+        outcome: PageOutcome,
     ) -> None:
-        rules = [wb for wb in self.flow.write_back if wb.to is side]
-        if not rules or not made:
+        """Write the new partners' ids and numbers back to the source records just created."""
+        if not inserted or not any(wb.to is side for wb in self.flow.write_back):
             return
         target = side.other
         need_read = [
@@ -501,39 +512,69 @@ class PageProcessor:
             for _c, res in made
             if res.record is None
             and res.id is not None
-            and any(wb.source_field != "@id" for wb in rules)
+            and any(wb.source_field != "@id" for wb in self.flow.write_back if wb.to is side)
         ]
         fetched: dict[str, Record] = {}
         if need_read:
             conn = self.systems.on(target)
             fetched = {r.id: r for r in conn.get_many(self.module(target), need_read)}
-        patches: list[Patch] = []
-        for _c, res in made:
+        by_source = {b.id_on(side): b for b in inserted}
+        due: list[tuple[Record, Binding, dict[str, Any]]] = []
+        for c, res in made:
             assert res.id is not None
-            stored = res.record or fetched.get(res.id)
-            patch: dict[str, Any] = {}
-            for wb in rules:
-                if wb.source_field == "@id":
-                    patch[wb.field] = res.id
-                elif stored is not None:
-                    patch[wb.field] = get_path(stored.fields, wb.source_field)
-            if patch:
-                patches.append(Patch(id=_c.source.id, fields=patch))
+            partner = (
+                res.record
+                or fetched.get(res.id)
+                or Record(res.id, self.module(target), c.fields, c.source.modified_at)
+            )
+            binding = by_source[c.source.id]
+            due.append((c.source, binding, write_back_patch(self.flow, side, c.source, partner)))
+        self._send_write_backs(side, due, outcome, created=True)
+
+    def _write_back_due(self, side: Side, owed: list[WriteBackDue], outcome: PageOutcome) -> None:
+        """Write-backs a crashed run owed, found when their source records came by again."""
+        if owed:
+            due = [(a.record, a.binding, a.patch) for a in owed]
+            self._send_write_backs(side, due, outcome, created=False)
+
+    def _send_write_backs(
+        self,
+        side: Side,
+        due: list[tuple[Record, Binding, dict[str, Any]]],
+        outcome: PageOutcome,
+        *,
+        created: bool,
+    ) -> None:
         conn = self.systems.on(side)
-        for batch in _chunks(patches, conn.capabilities.batch_size):
-            for p, res in zip(batch, conn.update_many(self.module(side), batch), strict=True):
+        settled: list[Binding] = [b for _r, b, patch in due if not patch]
+        todo = [(r, b, patch) for r, b, patch in due if patch]
+        for batch in _chunks(todo, conn.capabilities.batch_size):
+            patches = [Patch(id=r.id, fields=patch) for r, _b, patch in batch]
+            results = conn.update_many(self.module(side), patches)
+            for (record, binding, patch), res in zip(batch, results, strict=True):
                 if not res.ok:
                     reason = res.error.message if res.error else "refused"
-                    outcome.items.append(
-                        RunItem(
-                            self.flow.name,
-                            side,
-                            p.id,
-                            Outcome.FAILED,
-                            f"created, but writing back {', '.join(p.fields)} failed: {reason}",
-                        )
+                    what = "created, but writing back" if created else "writing back"
+                    self._fail(
+                        side,
+                        record.id,
+                        f"{what} {', '.join(patch)} failed: {reason}",
+                        "",
+                        binding.id_on(side.other),
+                        outcome,
                     )
-                    self.counts.add(self.flow.name, side, Outcome.FAILED)
+                    continue
+                settled.append(binding)
+                if not created:
+                    self.counts.add(self.flow.name, side, Outcome.UPDATED)
+                    outcome.ok_ids.append(record.id)
+        cleared = [
+            replace(b, extra={k: v for k, v in b.extra.items() if k != WRITE_BACK_OWED})
+            for b in settled
+            if b.id is not None
+        ]
+        if cleared:
+            self.store.bindings.update_many(self.iid, self.flow.name, cleared)
 
     def _update(self, side: Side, updates: list[Update], outcome: PageOutcome) -> None:
         if not updates:
