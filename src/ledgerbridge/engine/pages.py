@@ -76,7 +76,7 @@ class PageProcessor:
         counts: RunCounts,
         dry_run: bool,
         key_fields: dict[str, set[str]],
-        sync_dependency: Callable[[str, Side, str], bool] | None = None,
+        sync_dependency: Callable[[str, Side, str], bool | None] | None = None,
         run_key: str = "",
     ) -> None:
         self.store = store
@@ -216,10 +216,11 @@ class PageProcessor:
         product), so this repeats while each round binds a dependency not tried before.
         """
         tried: set[tuple[str, Side, str]] = set()
+        absent: set[tuple[str, Side, str]] = set()
         while True:
             missing = [a for a in actions if isinstance(a, Fail) and a.missing is not None]
             if not missing or self.sync_dependency is None:
-                return actions
+                return self._name_absent(actions, absent)
             synced = False
             for a in missing:
                 m = a.missing
@@ -228,9 +229,12 @@ class PageProcessor:
                 if key in tried or m.flow not in self.flows or m.flow == self.flow.name:
                     continue
                 tried.add(key)
-                synced = self.sync_dependency(m.flow, m.side, m.record_id) or synced
+                result = self.sync_dependency(m.flow, m.side, m.record_id)
+                if result is None:
+                    absent.add(key)
+                synced = bool(result) or synced
             if not synced:
-                return actions
+                return self._name_absent(actions, absent)
             again = {a.record.id for a in missing}
             replanned = self.process_plan(side, [r for r in records if r.id in again])
             by_id = {self._action_id(a): a for a in replanned}
@@ -238,6 +242,28 @@ class PageProcessor:
                 by_id.get(self._action_id(a), a) if self._action_id(a) in again else a
                 for a in actions
             ]
+
+    @staticmethod
+    def _name_absent(actions: list[Action], absent: set[tuple[str, Side, str]]) -> list[Action]:
+        """A reference to a record that does not exist says so, instead of "not synced yet"."""
+        if not absent:
+            return actions
+        out: list[Action] = []
+        for action in actions:
+            m = action.missing if isinstance(action, Fail) else None
+            if (
+                isinstance(action, Fail)
+                and m is not None
+                and (m.flow, m.side, m.record_id) in absent
+            ):
+                where = "CRM" if m.side is Side.CRM else "accounting"
+                action = replace(  # noqa: PLW2901 - the same action, with a truer reason
+                    action,
+                    reason=f"it refers to {where} record {m.record_id} of flow {m.flow}, which "
+                    "does not exist (deleted, or a wrong id); correct the reference",
+                )
+            out.append(action)
+        return out
 
     def process_plan(self, side: Side, records: Sequence[Record]) -> list[Action]:
         return plan_page(self.fmap, self._context(side, records))

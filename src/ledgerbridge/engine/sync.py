@@ -413,8 +413,11 @@ class _Run:
             self.store.pending.clear(self.iid, flow, side, fixed)
             known.difference_update(fixed)
 
-    def _sync_dependency(self, flow_name: str, side: Side, record_id: str) -> bool:
-        """Sync a referenced record in its own flow; True when it is bound afterwards."""
+    def _sync_dependency(self, flow_name: str, side: Side, record_id: str) -> bool | None:
+        """Sync a referenced record in its own flow; True when it is bound afterwards.
+
+        ``None`` means the referenced record does not exist at all.
+        """
         flow = self.flows.get(flow_name)
         if flow is None or self._depth >= _MAX_DEPENDENCY_DEPTH:
             return False
@@ -425,7 +428,7 @@ class _Run:
         try:
             records = self.systems.on(side).get_many(proc.module(side), [record_id])
             if not records:
-                return False
+                return None
             self._record(proc, side, proc.process(side, records))
         finally:
             self._depth -= 1

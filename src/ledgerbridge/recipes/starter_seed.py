@@ -152,7 +152,7 @@ def seed_starter(
             "Invoiced_Items": [{"Product_Name": {"id": "999999"}, "Quantity": 1, "List_Price": 9}],
         },
     )
-    facts.fail("invoices", "which is not synced yet")
+    facts.fail("invoices", "which does not exist")
     # No account on the invoice: fails with the required-field message.
     crm.put("Invoices", {"Invoice_Number": "INV-2001", "Subject": "No customer"})
     facts.fail("invoices", "Invoice has no Account")

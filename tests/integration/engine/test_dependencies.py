@@ -177,3 +177,19 @@ def test_starter_write_back_of_the_contact_id(build: BuildWorld) -> None:
     assert contact is not None
     assert crm is not None
     assert crm.fields["Books_ID"] == contact.id
+
+
+def test_a_reference_to_a_record_that_does_not_exist_says_so(build: BuildWorld) -> None:
+    w = build()
+    acme = w.crm.put("Accounts", {"Account_Name": "Acme"})
+    inv = w.crm.put(
+        "Invoices",
+        {
+            "Invoice_Number": "INV-404",
+            "Account_Name": {"id": acme.id},
+            "Invoiced_Items": [{"Product_Name": {"id": "999999"}, "Quantity": 1}],
+        },
+    )
+    report = w.sync()
+    reason = {i.record_id: i.reason for i in report.failures}[inv.id]
+    assert "CRM record 999999 of flow products, which does not exist" in reason
