@@ -5,8 +5,9 @@ runs as ``serve`` does (the web app and the in-process job runner) with real con
 HTTP, a Zoho CRM notification channel and Xero webhooks pointed at it. A person makes changes
 one after another: accounts created and edited in the CRM, contacts edited in Xero. A new
 account costs a few Xero calls (a lookup by name, the create), so the pause between changes
-(default 2.5 s) keeps within Xero's 60 calls a minute; with a shorter pause every twentieth or so
-change waits up to a minute for Xero's rate limit, which says nothing about webhooks. Each
+(default 2.5 s) keeps close to Xero's 60 calls a minute: about once a minute a change still waits
+a few seconds for the next minute's calls (the slowest figures); with a pause of 1 s such a
+change waits half a minute, which says nothing about webhooks. Each
 latency runs from the change in one emulator until the other emulator holds the new value. The
 polling alternative (the two-hour schedule of the products ledgerbridge replaces) is reported as
 its expected delay, not measured.
