@@ -143,7 +143,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
         "LEDGERBRIDGE_DATABASE_URL": url,
         "LEDGERBRIDGE_DATA_DIR": str(tmp_path / "data"),
         "LEDGERBRIDGE_WORKER_HEARTBEAT_SECONDS": "0.5",
-        "LEDGERBRIDGE_WORKER_STALLED_SECONDS": "3",
+        "LEDGERBRIDGE_WORKER_STALLED_SECONDS": "6",
         "LEDGERBRIDGE_LOG_LEVEL": "INFO",
     }
     built = Site(url, tmp_path / "data", env, logs)
@@ -294,7 +294,7 @@ def test_a_killed_worker_has_its_job_retried_and_finished_without_duplicates(
             )
             return str(rows[0]["application_name"]) if rows else None
 
-        site.wait_for(lambda: holder() is not None, "a worker to start the run", timeout=30)
+        site.wait_for(lambda: holder() is not None, "a worker to start the run")
         (running,) = app.store.runs.list(iid)
         assert running.status is RunStatus.RUNNING
         name = holder()
