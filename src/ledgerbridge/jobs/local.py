@@ -152,6 +152,8 @@ class LocalRunner:
         """Return once nothing waits and nothing runs; runs the jobs here when not started."""
         deadline = time.monotonic() + timeout
         if not self._threads:
+            with self._cond:
+                self._stopping = False
             while (job := self._take(block=False)) is not None:
                 self._execute(job)
             return
