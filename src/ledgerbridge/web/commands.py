@@ -36,10 +36,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
 ) -> None:
-    """Serve webhooks, CRM button URLs and /healthz with the in-process job runner; Ctrl-C stops."""
+    """Serve webhooks, CRM button URLs and /healthz; Ctrl-C stops.
+
+    On SQLite jobs run on threads in this process; on PostgreSQL they are queued for
+    ``ledgerbridge worker`` processes, so one lock per integration holds across all of them.
+    """
     import uvicorn
 
-    from ledgerbridge.jobs.local import LocalRunner
+    from ledgerbridge.jobs.runner import runner_for
     from ledgerbridge.web.app import create_app
     from ledgerbridge.web.channels import ChannelKeeper, ChannelRenewal
 
@@ -48,7 +52,7 @@ def serve(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
     application = bootstrap(settings)
-    runner = LocalRunner(application)
+    runner = runner_for(application)
     renewal = None
     if settings.public_url:
         renewal = ChannelRenewal(ChannelKeeper(application, settings.public_url).ensure_all)
