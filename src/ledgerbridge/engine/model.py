@@ -131,6 +131,10 @@ class RunReport:
     finished_at: datetime | None = None
     api_calls: Mapping[str, int] = field(default_factory=dict)
     notice: str | None = None  # e.g. a summary e-mail that could not be sent
+    # The run stopped on a transient failure: the same request may succeed if tried again.
+    retriable: bool = False
+    # A waiting run (a daily limit was reached) can go on from this time.
+    resume_at: datetime | None = None
 
     def total(self, outcome: Outcome) -> int:
         return self.counts.total(outcome)

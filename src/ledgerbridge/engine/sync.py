@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -34,6 +35,9 @@ from ledgerbridge.store import IntegrationRow, IntegrationState, Store
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# A running run marks itself alive this often (seconds).
+_HEARTBEAT_SECONDS = 10.0
 
 # How far a dependency chain (invoice -> account -> ...) is followed within one record.
 _MAX_DEPENDENCY_DEPTH = 4
@@ -161,6 +165,7 @@ class _Run:
         self.key_fields = key_fields_needed(integration.flows)
         self.processors: dict[str, PageProcessor] = {}
         self.run_id: int | None = None
+        self._beat = time.monotonic()
         # Ids known to be in the pending table, so clearing costs nothing when none are.
         self.pending_ids: dict[tuple[str, Side], set[str]] = {}
         self.started = engine.clock()
@@ -230,7 +235,11 @@ class _Run:
             # after the reset goes on from there.
             waiting = True
             error = _waiting_message(exc)
-        except (FatalError, RetriableError) as exc:
+            self.report.resume_at = exc.reset_at
+        except RetriableError as exc:
+            error = str(exc)
+            self.report.retriable = True
+        except FatalError as exc:
             error = str(exc)
         return self._finish(error, waiting)
 
@@ -287,7 +296,11 @@ class _Run:
         except DailyLimitError as exc:
             waiting = True
             error = _waiting_message(exc)
-        except (FatalError, RetriableError) as exc:
+            self.report.resume_at = exc.reset_at
+        except RetriableError as exc:
+            error = str(exc)
+            self.report.retriable = True
+        except FatalError as exc:
             error = str(exc)
         return self._finish(error, waiting)
 
@@ -402,6 +415,11 @@ class _Run:
             return
         if outcome.items:
             self.store.runs.add_items(self.run_id, outcome.items)
+        now = time.monotonic()
+        if now - self._beat >= _HEARTBEAT_SECONDS:
+            # Workers tell a live run from a dead one by this; once per interval is enough.
+            self._beat = now
+            self.store.runs.heartbeat(self.run_id)
         flow = proc.flow.name
         failed = {i.record_id: i.reason for i in outcome.items if i.outcome is Outcome.FAILED}
         known = self.pending_ids.setdefault((flow, side), set())

@@ -15,6 +15,7 @@ from procrastinate.job_context import JobContext
 
 from ledgerbridge.bootstrap import App
 from ledgerbridge.domain.errors import RetriableError
+from ledgerbridge.domain.runs import RunStatus
 from ledgerbridge.jobs import work
 
 APP_KEY = "ledgerbridge_app"
@@ -47,7 +48,16 @@ def app_of(context: JobContext) -> App:
 
 @blueprint.task(name=SYNC_TASK, pass_context=True, retry=RETRY)
 def sync_integration(context: JobContext, integration_id: int, request: dict[str, Any]) -> None:
-    work.run_sync(app_of(context), integration_id, work.request_from_dict(request))
+    report = work.run_sync(app_of(context), integration_id, work.request_from_dict(request))
+    if report is not None and report.status is RunStatus.WAITING and report.resume_at is not None:
+        # A daily limit stopped the run: it goes on by itself once the limit resets.
+        from ledgerbridge.jobs.queue import integration_lock
+
+        context.app.configure_task(
+            SYNC_TASK,
+            lock=integration_lock(integration_id),
+            schedule_at=report.resume_at,
+        ).defer(integration_id=integration_id, request=request)
 
 
 @blueprint.task(name=RECORDS_TASK, pass_context=True, retry=RETRY)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ledgerbridge.bootstrap import App
 from ledgerbridge.domain.config import Direction
-from ledgerbridge.domain.errors import ConfigError
+from ledgerbridge.domain.errors import ConfigError, RetriableError
 from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import RunKind
 from ledgerbridge.engine.model import RunReport, SyncRequest, Window, WindowKind
@@ -77,6 +77,9 @@ def run_sync(app: App, integration_id: int, request: SyncRequest) -> RunReport |
     finally:
         app.release(row)
     log.info("integration %s: %s run %s", row.name, request.kind, report.status)
+    if report.retriable:
+        # The run is on record as failed; raising lets the queue try it again with backoff.
+        raise RetriableError(report.error or f"run of integration {row.name} failed")
     return report
 
 
