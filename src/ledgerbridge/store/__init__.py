@@ -19,6 +19,7 @@ from ledgerbridge.store.integrations import IntegrationRepository, IntegrationRo
 from ledgerbridge.store.migrate import is_current, upgrade
 from ledgerbridge.store.pending import PendingRepository
 from ledgerbridge.store.runs import RunRepository
+from ledgerbridge.store.tokens import TokenRepository
 
 
 class Store:
@@ -34,6 +35,7 @@ class Store:
         self.pending = PendingRepository(engine)
         self.checkpoints = CheckpointRepository(engine)
         self.created = CreatedRepository(engine)
+        self.tokens = TokenRepository(engine)
 
     @classmethod
     def open(cls, url: str, secrets: SecretBox, *, migrate: bool = True) -> Store:

@@ -228,3 +228,16 @@ created_records = sa.Table(
     sa.Column("record_id", sa.String(255), primary_key=True),
     _created_at(),
 )
+
+# Tokens that open the REST API. Only a SHA-256 hash of each token is kept: the token itself is
+# shown once when it is made. A revoked token stays listed so its name and dates remain known.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(63), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("revoked", sa.Boolean(), nullable=False),
+    sa.Column("last_used_at", UTCDateTime(), nullable=True),
+    _created_at(),
+)
