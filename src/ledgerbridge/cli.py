@@ -31,6 +31,7 @@ from ledgerbridge.sandbox.runner import sandbox_command
 from ledgerbridge.settings import load_settings
 from ledgerbridge.store import IntegrationState
 from ledgerbridge.web import commands as web_commands
+from ledgerbridge.web.api import commands as api_commands
 
 app = typer.Typer(
     name="ledgerbridge",
@@ -50,6 +51,7 @@ integration_app.command("button-url")(web_commands.integration_button_url)
 app.add_typer(db_app, name="db")
 app.add_typer(connection_app, name="connection")
 app.add_typer(integration_app, name="integration")
+app.add_typer(api_commands.token_app, name="token")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)

@@ -11,6 +11,7 @@ from ledgerbridge import __version__
 from ledgerbridge.bootstrap import App
 from ledgerbridge.jobs.dispatch import Dispatcher
 from ledgerbridge.web import button, webhooks
+from ledgerbridge.web.api import routes as api
 from ledgerbridge.web.coalesce import Coalescer, Schedule, thread_timer
 from ledgerbridge.web.intake import WebhookIntake
 from ledgerbridge.web.replay import ReplayGuard
@@ -45,6 +46,7 @@ def create_app(
     web.state.intake = WebhookIntake(application, coalescer, replay or ReplayGuard())
     web.include_router(webhooks.router)
     web.include_router(button.router)
+    api.install(web)
 
     @web.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
