@@ -75,7 +75,13 @@ def _queue(
     dispatcher.submit_records(integration.id, [RecordChange(flow, Side.CRM, record_id)])
 
 
-@router.api_route("/sync/{integration}/{flow}/{record_id}", methods=["GET", "POST"])
+_BUTTON_PATH = "/sync/{integration}/{flow}/{record_id}"
+
+
+# A CRM button opens the URL (GET) or calls it from a function (POST): one handler, with an
+# operation id per method so the OpenAPI document stays valid.
+@router.get(_BUTTON_PATH, operation_id="button_sync_get")
+@router.post(_BUTTON_PATH, operation_id="button_sync_post")
 async def sync_record(
     integration: str,
     flow: str,
