@@ -99,7 +99,9 @@ def zoho_crm_system() -> Iterator[System]:
 def zoho_books_system() -> Iterator[System]:
     from tests.contract.connectors.subjects.zoho_books import books_world
 
-    with books_world() as world:
+    # The emulator's limits are off here: 10,000 single-record writes alone exceed Books'
+    # daily limit of the largest plan, so the run would only measure the wait for the reset.
+    with books_world(limits=False) as world:
         world.clock.unfreeze()
         yield System(
             name="zoho_books",
@@ -196,11 +198,13 @@ def run(names: list[str], sizes: list[int], naive_max: int) -> dict[str, Any]:
                     "read": math.ceil(n / system.page),
                     "lookup": system.lookup_minimum(n),
                 }
-                naive_n = min(n, naive_max)
-                naive = _measure(system, naive_n, 10 * n, naive=True)
-                # The naive client costs one call per record and step; measured on up to
-                # ``naive_max`` records, then scaled to n.
-                naive_scaled = {k: round(v * n / naive_n) for k, v in naive.items()}
+            # The naive client costs one call per record and step. It runs on a fresh system
+            # (its calls alone would spend Xero's 5,000-call day at 10,000 records), on up to
+            # ``naive_max`` records, and is scaled to n.
+            naive_n = min(n, naive_max)
+            with SYSTEMS[name]() as fresh:
+                naive = _measure(fresh, naive_n, 0, naive=True)
+            naive_scaled = {k: round(v * n / naive_n) for k, v in naive.items()}
             batched = used["create"] + used["update"] + used["read"]
             batched_min = minimum["create"] + minimum["update"] + minimum["read"]
             row = {
@@ -215,6 +219,9 @@ def run(names: list[str], sizes: list[int], naive_max: int) -> dict[str, Any]:
                 "total_minimum": sum(minimum.values()),
                 "total_naive": sum(naive_scaled.values()),
                 "lookup_minimum_basis": system.lookup_basis,
+                "naive_days_of_xero_budget": (
+                    round(sum(naive_scaled.values()) / 5000, 1) if name == "xero" else None
+                ),
                 "seconds": round(seconds, 2),
             }
             print(json.dumps({name: row}), flush=True)
@@ -226,9 +233,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=list(SYSTEMS))
     parser.add_argument("--sizes", nargs="*", type=int, default=[1000, 10000])
-    parser.add_argument("--naive-max", type=int, default=2000)
+    parser.add_argument("--naive-max", type=int, default=1000)
     args = parser.parse_args()
     results = run(args.systems, args.sizes, args.naive_max)
+    if RESULTS.exists():
+        # A run of some systems keeps the others' figures.
+        results = {**json.loads(RESULTS.read_text(encoding="utf-8")), **results}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"written to {RESULTS.relative_to(ROOT)}")
