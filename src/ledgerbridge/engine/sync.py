@@ -223,25 +223,24 @@ class _Run:
 
     def execute(self, flows: list[FlowConfig]) -> RunReport:
         self._start()
-        error: str | None = None
-        waiting = False
         try:
             for flow in flows:
                 if not self.request.dry_run:
                     self._check_budget(flow)
                 self._run_flow(flow)
-        except DailyLimitError as exc:
+        except (FatalError, RetriableError) as exc:
+            return self._stopped(exc)
+        return self._finish(None)
+
+    def _stopped(self, exc: FatalError | RetriableError) -> RunReport:
+        """Finish a run a whole-run error stopped, saying whether and when it may go on."""
+        if isinstance(exc, DailyLimitError):
             # Finished flows kept their cursors and the interrupted one its checkpoint, so a run
             # after the reset goes on from there.
-            waiting = True
-            error = _waiting_message(exc)
             self.report.resume_at = exc.reset_at
-        except RetriableError as exc:
-            error = str(exc)
-            self.report.retriable = True
-        except FatalError as exc:
-            error = str(exc)
-        return self._finish(error, waiting)
+            return self._finish(_waiting_message(exc), waiting=True)
+        self.report.retriable = isinstance(exc, RetriableError)
+        return self._finish(str(exc))
 
     def _check_budget(self, flow: FlowConfig) -> None:
         """Stop before a flow when a system's daily calls are down to the reserve."""
@@ -261,8 +260,6 @@ class _Run:
 
     def execute_single(self, flow: FlowConfig, side: Side, record_id: str) -> RunReport:
         self._start()
-        error: str | None = None
-        waiting = False
         try:
             processor = self._processor(flow)
             if processor.fmap.reads(side):
@@ -293,16 +290,9 @@ class _Run:
                     f"flow {flow.name} does not carry {side.value} records "
                     f"(its direction is {flow.direction.value})"
                 )
-        except DailyLimitError as exc:
-            waiting = True
-            error = _waiting_message(exc)
-            self.report.resume_at = exc.reset_at
-        except RetriableError as exc:
-            error = str(exc)
-            self.report.retriable = True
-        except FatalError as exc:
-            error = str(exc)
-        return self._finish(error, waiting)
+        except (FatalError, RetriableError) as exc:
+            return self._stopped(exc)
+        return self._finish(None)
 
     # -- flows -------------------------------------------------------------------------------
 
