@@ -32,7 +32,7 @@ def fetch(
     """Bind records that already exist on both sides; create and change nothing remote."""
     progress = progress or NoProgress()
     store = engine.store
-    selected = engine._select(integration, flows)
+    selected = engine.select_flows(integration, flows)
     key_fields = key_fields_needed(integration.flows)
     counts = RunCounts()
     items: list[RunItem] = []

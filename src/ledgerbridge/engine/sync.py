@@ -82,7 +82,7 @@ class SyncEngine:
         progress: Progress | None = None,
     ) -> RunReport:
         integration = self._current(integration)
-        flows = self._select(integration, request.flows)
+        flows = self.select_flows(integration, request.flows)
         run = _Run(self, integration, systems, request, progress or NoProgress())
         return run.execute(flows)
 
@@ -99,7 +99,7 @@ class SyncEngine:
     ) -> RunReport:
         """Sync one record now (a CRM button, a webhook, a retry from the portal)."""
         integration = self._current(integration)
-        (config,) = self._select(integration, (flow,))
+        (config,) = self.select_flows(integration, (flow,))
         request = SyncRequest(flows=(flow,), kind=RunKind.SINGLE, dry_run=dry_run)
         run = _Run(self, integration, systems, request, progress or NoProgress())
         return run.execute_single(config, side, record_id)
@@ -123,7 +123,7 @@ class SyncEngine:
         return current
 
     @staticmethod
-    def _select(integration: IntegrationRow, names: Sequence[str]) -> list[FlowConfig]:
+    def select_flows(integration: IntegrationRow, names: Sequence[str]) -> list[FlowConfig]:
         by_name = {f.name: f for f in integration.flows}
         unknown = [n for n in names if n not in by_name]
         if unknown:
