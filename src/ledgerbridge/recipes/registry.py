@@ -7,11 +7,13 @@ from collections.abc import Callable
 from ledgerbridge.domain.config import IntegrationConfig
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.recipes.starter import starter_config
+from ledgerbridge.recipes.zoho_books import zoho_books_config
 
 Builder = Callable[[str, str, str], IntegrationConfig]
 
 RECIPES: dict[str, Builder] = {
     "starter": starter_config,
+    "zoho_books": zoho_books_config,
 }
 
 
