@@ -1,0 +1,314 @@
+"""The Zoho CRM + Xero recipe: accounts, vendors, products, invoices and purchase orders.
+
+Each rule below names the product rule it carries. Optional fields (phone, e-mail, account
+number, currency, description, dates) are not mapped yet: an empty CRM field is sent to Xero as
+``null``, which Xero refuses for these fields. Rules the flow language cannot say yet
+(contacts as Xero ContactPersons, the primary contact, the online invoice URL, branding theme
+names, an account's receivables and sales totals) are left out rather than approximated.
+"""
+
+from __future__ import annotations
+
+from ledgerbridge.domain.config import (
+    ComputedTransform,
+    ConflictPolicy,
+    ConstantTransform,
+    DefaultTransform,
+    Direction,
+    DuplicatePolicy,
+    FieldRule,
+    FlowConfig,
+    IntegrationConfig,
+    KeyKind,
+    LookupTransform,
+    MatchKey,
+    RequiredRule,
+    ValueMapTransform,
+    ViewFilter,
+    WriteBack,
+)
+from ledgerbridge.domain.records import Side
+
+# CRM tax picklist -> Xero tax types of a default (GST) organisation. A value missing here
+# fails the product with the value named, so no item reaches Xero with a tax rate it refuses.
+PRODUCT_TAX = {"GST": "OUTPUT", "Exempt": "EXEMPTOUTPUT"}
+# Revenue account the items sell into: Xero requires an account code on sales details.
+SALES_ACCOUNT_CODE = "200"
+# Purchases go to cost of goods sold.
+PURCHASE_ACCOUNT_CODE = "310"
+
+
+# Only records a person ticked "Add to Xero" on are in scope. A view, not a required rule:
+# an unticked record is left alone quietly, and a missing name on it is not reported as a
+# failure (required-rule failures are checked before skips).
+ADD_TO_XERO = ViewFilter(side=Side.CRM, equals={"Add_to_Xero": True})
+
+# Records Xero sends to the CRM are ticked, so the CRM side of their binding stays in view.
+ADDED_FROM_XERO = FieldRule(
+    crm="Add_to_Xero", direction=Direction.BOOKS_TO_CRM, transform=ConstantTransform(value=True)
+)
+
+
+def _xero_id_write_back() -> WriteBack:
+    # Every CRM record we create in Xero (or link to) keeps its Xero ID.
+    return WriteBack(to=Side.CRM, field="Xero_ID", source_field="@id")
+
+
+ACCOUNTS = FlowConfig(
+    name="accounts",
+    crm_module="Accounts",
+    books_module="Contacts",
+    # Match: binding first (the engine), then ContactNumber = CRM id, then the normalised name.
+    match_keys=(
+        MatchKey(crm="id", books="ContactNumber", kind=KeyKind.CODE),
+        MatchKey(crm="Account_Name", books="Name", kind=KeyKind.NAME),
+    ),
+    # A name clash is reported, not overwritten: the person picks which record is the partner
+    # (rename one, or bind them by hand).
+    duplicate_policy=DuplicatePolicy.SKIP,
+    conflict_policy=ConflictPolicy.LATEST_WINS,
+    fields=(
+        FieldRule(crm="Account_Name", books="Name"),
+        # ContactNumber carries the CRM id of the account we created it from.
+        FieldRule(
+            books="ContactNumber",
+            direction=Direction.CRM_TO_BOOKS,
+            transform=ComputedTransform(template="{id}"),
+        ),
+        ADDED_FROM_XERO,
+    ),
+    required=(
+        RequiredRule(
+            side=Side.CRM,
+            field="Account_Name",
+            message="Account has no Account_Name: Xero needs a contact name",
+        ),
+    ),
+    write_back=(_xero_id_write_back(),),
+    views=(ADD_TO_XERO,),
+)
+
+VENDORS = FlowConfig(
+    name="vendors",
+    crm_module="Vendors",
+    books_module="Contacts",
+    match_keys=(
+        MatchKey(crm="id", books="ContactNumber", kind=KeyKind.CODE),
+        MatchKey(crm="Vendor_Name", books="Name", kind=KeyKind.NAME),
+    ),
+    duplicate_policy=DuplicatePolicy.SKIP,
+    # Xero contacts are one list for customers and suppliers; the vendor flow only reads the
+    # CRM side, so a Xero customer is never pulled into CRM Vendors.
+    direction=Direction.CRM_TO_BOOKS,
+    fields=(
+        FieldRule(crm="Vendor_Name", books="Name"),
+        FieldRule(
+            books="ContactNumber",
+            direction=Direction.CRM_TO_BOOKS,
+            transform=ComputedTransform(template="{id}"),
+        ),
+    ),
+    required=(
+        RequiredRule(
+            side=Side.CRM,
+            field="Vendor_Name",
+            message="Vendor has no Vendor_Name: Xero needs a contact name",
+        ),
+    ),
+    write_back=(_xero_id_write_back(),),
+    views=(ADD_TO_XERO,),
+)
+
+PRODUCTS = FlowConfig(
+    name="products",
+    crm_module="Products",
+    books_module="Items",
+    # Product_Code is the unique key on both sides (Xero's item Code).
+    match_keys=(MatchKey(crm="Product_Code", books="Code", kind=KeyKind.CODE),),
+    duplicate_policy=DuplicatePolicy.OVERWRITE,
+    conflict_policy=ConflictPolicy.LATEST_WINS,
+    fields=(
+        FieldRule(crm="Product_Name", books="Name"),
+        FieldRule(crm="Product_Code", books="Code"),
+        # Xero refuses a null price; an unpriced product is sold at 0 until someone prices it.
+        FieldRule(
+            crm="Unit_Price", books="SalesDetails.UnitPrice", transform=DefaultTransform(value=0)
+        ),
+        # A tax that maps to no valid Xero rate fails the product with the value named.
+        FieldRule(
+            crm="Tax",
+            books="SalesDetails.TaxType",
+            direction=Direction.CRM_TO_BOOKS,
+            transform=ValueMapTransform(map=PRODUCT_TAX),
+        ),
+        # The GL account code the item sells into.
+        FieldRule(
+            books="SalesDetails.AccountCode",
+            direction=Direction.CRM_TO_BOOKS,
+            transform=ConstantTransform(value=SALES_ACCOUNT_CODE),
+        ),
+        ADDED_FROM_XERO,
+    ),
+    required=(
+        RequiredRule(
+            side=Side.CRM,
+            field="Product_Name",
+            message="Product has no Product_Name: Xero needs an item name",
+        ),
+        RequiredRule(
+            side=Side.CRM,
+            field="Product_Code",
+            message="Product has no Product_Code: it is the unique key Xero matches items by; "
+            "give it a unique code",
+        ),
+        RequiredRule(
+            side=Side.CRM,
+            field="Taxable",
+            check="true",
+            message="Product is not marked Taxable: Xero needs a tax rate on every sold item; "
+            "tick Taxable and pick a Tax",
+        ),
+        RequiredRule(
+            side=Side.CRM,
+            field="Tax",
+            check="one_of",
+            values=tuple(PRODUCT_TAX),
+            message="Product has no Tax that maps to a Xero tax rate: pick one of "
+            + ", ".join(PRODUCT_TAX),
+        ),
+    ),
+    write_back=(_xero_id_write_back(),),
+    views=(ADD_TO_XERO,),
+)
+
+INVOICES = FlowConfig(
+    name="invoices",
+    crm_module="Invoices",
+    books_module="Invoices",
+    # CRM invoice number <-> Xero InvoiceNumber.
+    match_keys=(MatchKey(crm="Invoice_Number", books="InvoiceNumber", kind=KeyKind.CODE),),
+    duplicate_policy=DuplicatePolicy.SKIP,
+    conflict_policy=ConflictPolicy.CRM_WINS,
+    # The account (and every product on the lines) is synced first.
+    depends_on=("accounts", "products"),
+    direction=Direction.BOTH,
+    fields=(
+        FieldRule(crm="Invoice_Number", books="InvoiceNumber", direction=Direction.CRM_TO_BOOKS),
+        FieldRule(crm="Subject", books="Reference"),
+        FieldRule(
+            crm="Account_Name",
+            books="Contact",
+            transform=LookupTransform(flow="accounts", crm_id_path="id", books_id_path="ContactID"),
+        ),
+        FieldRule(
+            books="Type",
+            direction=Direction.CRM_TO_BOOKS,
+            transform=ConstantTransform(value="ACCREC"),
+        ),
+        # From Xero: status, amount paid, amount due.
+        FieldRule(crm="Xero_Status", books="Status", direction=Direction.BOOKS_TO_CRM),
+        FieldRule(crm="Amount_Paid", books="AmountPaid", direction=Direction.BOOKS_TO_CRM),
+        FieldRule(crm="Amount_Due", books="AmountDue", direction=Direction.BOOKS_TO_CRM),
+        # Every line needs a product bound by the products flow (so it has a code and a tax):
+        # an unbound product fails the invoice with the product named.
+        FieldRule(
+            crm="Invoiced_Items",
+            books="LineItems",
+            direction=Direction.CRM_TO_BOOKS,
+            children=(
+                FieldRule(
+                    crm="Product_Name",
+                    books="ItemCode",
+                    direction=Direction.CRM_TO_BOOKS,
+                    transform=LookupTransform(
+                        flow="products", crm_id_path="id", books_key="Code", books_id_path=""
+                    ),
+                ),
+                FieldRule(crm="Quantity", books="Quantity", direction=Direction.CRM_TO_BOOKS),
+                FieldRule(crm="List_Price", books="UnitAmount", direction=Direction.CRM_TO_BOOKS),
+                FieldRule(crm="Description", books="Description", direction=Direction.CRM_TO_BOOKS),
+            ),
+        ),
+    ),
+    required=(
+        RequiredRule(
+            side=Side.CRM,
+            field="Account_Name",
+            message="Invoice has no Account: pick the customer account on the invoice",
+        ),
+    ),
+    # Write back Xero ID and Xero Invoice No.
+    write_back=(
+        _xero_id_write_back(),
+        WriteBack(to=Side.CRM, field="Xero_Invoice_No", source_field="InvoiceNumber"),
+    ),
+    views=(ADD_TO_XERO, ViewFilter(side=Side.BOOKS, equals={"Type": "ACCREC"})),
+)
+
+PURCHASE_ORDERS = FlowConfig(
+    name="purchase_orders",
+    crm_module="Purchase_Orders",
+    books_module="PurchaseOrders",
+    match_keys=(MatchKey(crm="PO_Number", books="PurchaseOrderNumber", kind=KeyKind.CODE),),
+    duplicate_policy=DuplicatePolicy.SKIP,
+    conflict_policy=ConflictPolicy.CRM_WINS,
+    # The vendor (and the products) first.
+    depends_on=("vendors", "products"),
+    fields=(
+        FieldRule(crm="PO_Number", books="PurchaseOrderNumber", direction=Direction.CRM_TO_BOOKS),
+        FieldRule(crm="Subject", books="Reference"),
+        FieldRule(
+            crm="Vendor_Name",
+            books="Contact",
+            direction=Direction.CRM_TO_BOOKS,
+            transform=LookupTransform(flow="vendors", crm_id_path="id", books_id_path="ContactID"),
+        ),
+        FieldRule(crm="Xero_Status", books="Status", direction=Direction.BOOKS_TO_CRM),
+        FieldRule(
+            crm="Purchase_Items",
+            books="LineItems",
+            direction=Direction.CRM_TO_BOOKS,
+            children=(
+                FieldRule(
+                    crm="Product_Name",
+                    books="ItemCode",
+                    direction=Direction.CRM_TO_BOOKS,
+                    transform=LookupTransform(
+                        flow="products", crm_id_path="id", books_key="Code", books_id_path=""
+                    ),
+                ),
+                FieldRule(crm="Quantity", books="Quantity", direction=Direction.CRM_TO_BOOKS),
+                FieldRule(crm="List_Price", books="UnitAmount", direction=Direction.CRM_TO_BOOKS),
+                FieldRule(
+                    books="AccountCode",
+                    direction=Direction.CRM_TO_BOOKS,
+                    transform=ConstantTransform(value=PURCHASE_ACCOUNT_CODE),
+                ),
+            ),
+        ),
+    ),
+    required=(
+        RequiredRule(
+            side=Side.CRM,
+            field="Vendor_Name",
+            message="Purchase order has no Vendor: pick the vendor on the order",
+        ),
+    ),
+    write_back=(
+        _xero_id_write_back(),
+        WriteBack(to=Side.CRM, field="Xero_Invoice_No", source_field="PurchaseOrderNumber"),
+    ),
+    views=(ADD_TO_XERO,),
+)
+
+
+def zoho_xero_config(
+    name: str = "zoho-xero", crm_connection: str = "crm", books_connection: str = "xero"
+) -> IntegrationConfig:
+    return IntegrationConfig(
+        name=name,
+        recipe="zoho_xero",
+        crm_connection=crm_connection,
+        books_connection=books_connection,
+        flows=(ACCOUNTS, VENDORS, PRODUCTS, INVOICES, PURCHASE_ORDERS),
+    )
