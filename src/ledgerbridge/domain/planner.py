@@ -397,10 +397,14 @@ class _Planner:
 
     def _match(self, record: Record) -> tuple[Record | None, str | None, str | None]:
         for index, their_field, key in match_values(self.flow, self.side, record):
+            # A partner outside the flow's view (a vendor, for a customer flow sharing one
+            # module) is never a match, however alike the names.
             found = [
                 c
                 for c in self.page.candidates.get((index, key), ())
-                if c.id not in self.claimed and not c.deleted
+                if c.id not in self.claimed
+                and not c.deleted
+                and in_view(self.flow.views, self.other, c.data)
             ]
             if len(found) == 1:
                 return found[0], their_field, None

@@ -13,6 +13,7 @@ from ledgerbridge.domain.mapping import FlowMap
 from ledgerbridge.domain.paths import get_path
 from ledgerbridge.domain.planner import label_of, link_pair, match_values
 from ledgerbridge.domain.records import Record, Side
+from ledgerbridge.domain.rules import in_view
 from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem, RunKind, RunStatus
 from ledgerbridge.engine.model import NoProgress, Progress, RunReport, Systems
 from ledgerbridge.engine.pages import key_fields_needed
@@ -88,7 +89,7 @@ def _fetch_flow(
     bound_books = set(store.bindings.get_many(iid, flow.name, Side.BOOKS, [r.id for r in books]))
     index: dict[tuple[int, str], list[Record]] = defaultdict(list)
     for rec in books:
-        if rec.id in bound_books:
+        if rec.id in bound_books or not in_view(flow.views, Side.BOOKS, rec.data):
             continue
         for i, mk in enumerate(flow.match_keys):
             key = normalise_key(mk.kind, get_path(rec.data, mk.books))
@@ -98,7 +99,7 @@ def _fetch_flow(
     items: list[RunItem] = []
     claimed: set[str] = set()
     for rec in crm:
-        if rec.id in bound_crm:
+        if rec.id in bound_crm or not in_view(flow.views, Side.CRM, rec.data):
             continue
         for i, their_field, key in match_values(flow, Side.CRM, rec):
             found = [b for b in index.get((i, key), ()) if b.id not in claimed]
