@@ -137,3 +137,24 @@ def test_a_deleted_counterpart_is_reported_and_never_recreated(store: Store) -> 
         assert "it is not recreated" in reason
         assert report.total(Outcome.CREATED) == 0
         assert w.books_all("contacts") == []
+
+
+def test_a_books_vendor_named_like_a_crm_account_is_not_turned_into_a_customer(
+    store: Store,
+) -> None:
+    with books_sync_world(store) as w:
+        w.crm_put("Accounts", {"Account_Name": "Acme Ltd"})
+        vendor = w.books_contact({"contact_name": "Acme Ltd", "contact_type": "vendor"})
+
+        w.fetch(["customers"])
+        assert w.bindings("customers") == []
+        report = w.sync(["customers"])
+
+        # The vendor stays a vendor. Books keeps display names unique, so the account fails with
+        # Books' own reason (rename one of them) instead of taking over the vendor.
+        contacts = {c["contact_id"]: c for c in w.books_all("contacts")}
+        assert contacts[vendor]["contact_type"] == "vendor"
+        assert w.bindings("customers") == []
+        assert report.status is RunStatus.PARTIAL
+        (failure,) = report.failures
+        assert 'The customer "Acme Ltd" already exists' in failure.reason
