@@ -117,6 +117,10 @@ VENDORS = FlowConfig(
     ),
     write_back=(_xero_id_write_back(),),
     views=(ADD_TO_XERO,),
+    # Off by default: customers and suppliers are one list of Xero contacts, and the accounts
+    # flow reads every changed contact, so a contact this flow creates would come back to the
+    # CRM as an account. Turn it on once the accounts flow reads customers only.
+    enabled=False,
 )
 
 PRODUCTS = FlowConfig(
@@ -299,6 +303,8 @@ PURCHASE_ORDERS = FlowConfig(
         WriteBack(to=Side.CRM, field="Xero_Invoice_No", source_field="PurchaseOrderNumber"),
     ),
     views=(ADD_TO_XERO,),
+    # Off with the vendors flow it depends on.
+    enabled=False,
 )
 
 
