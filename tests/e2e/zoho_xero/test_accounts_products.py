@@ -146,3 +146,34 @@ def test_products_need_a_code_and_a_tax_xero_knows(store: Store) -> None:
         assert "created" not in again.counts.by_flow["products"]["crm"]
         assert "updated" not in again.counts.by_flow["products"]["crm"]
         assert w.xero.count("items") == 2
+
+
+def test_lookalike_names_stay_two_contacts(store: Store) -> None:
+    with zoho_xero(store) as w:
+        plain = w.crm.create("Accounts", {"Account_Name": "Acme Ltd", "Add_to_Xero": True})
+        dotted = w.crm.create("Accounts", {"Account_Name": "Acme Ltd.", "Add_to_Xero": True})
+
+        run = w.sync("accounts")
+        assert run.failures == []
+        ids = {w.partner("accounts", plain["id"]), w.partner("accounts", dotted["id"])}
+        assert None not in ids
+        assert len(ids) == 2
+        assert w.xero.count("contacts") == 2
+
+
+def test_codes_equal_once_trimmed_sync_one_and_fail_the_other(store: Store) -> None:
+    with zoho_xero(store) as w:
+        fields = {"Add_to_Xero": True, "Taxable": True, "Tax": "GST", "Unit_Price": 3}
+        one = w.crm.create("Products", {"Product_Name": "Bolt", "Product_Code": "C-1", **fields})
+        two = w.crm.create(
+            "Products", {"Product_Name": "Bolt (old)", "Product_Code": " C-1 ", **fields}
+        )
+
+        for _ in range(2):
+            run = w.sync("products")
+            bound = [p for p in (one, two) if w.partner("products", p["id"]) is not None]
+            assert len(bound) == 1
+            (failed,) = run.failures
+            assert failed.record_id in {one["id"], two["id"]} - {bound[0]["id"]}
+            assert "C-1" in failed.reason
+            assert w.xero.count("items") == 1
