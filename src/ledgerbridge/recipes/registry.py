@@ -8,12 +8,14 @@ from ledgerbridge.domain.config import IntegrationConfig
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.recipes.starter import starter_config
 from ledgerbridge.recipes.zoho_books import zoho_books_config
+from ledgerbridge.recipes.zoho_xero import zoho_xero_config
 
 Builder = Callable[[str, str, str], IntegrationConfig]
 
 RECIPES: dict[str, Builder] = {
     "starter": starter_config,
     "zoho_books": zoho_books_config,
+    "zoho_xero": zoho_xero_config,
 }
 
 
