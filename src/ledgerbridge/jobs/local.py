@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ledgerbridge.bootstrap import App
-from ledgerbridge.engine.model import SyncRequest
+from ledgerbridge.domain.runs import RunStatus
+from ledgerbridge.engine.model import RunReport, SyncRequest
 from ledgerbridge.jobs import work
 from ledgerbridge.jobs.dispatch import RecordChange
 
@@ -43,15 +44,16 @@ class Job:
         return f"{len(self.changes)} record syncs of integration {self.integration_id}"
 
 
-Perform = Callable[[App, Job], None]
+# A perform function may hand back the run's report; a waiting one is run again at its reset.
+Perform = Callable[[App, Job], object]
 
 
-def perform(app: App, job: Job) -> None:
+def perform(app: App, job: Job) -> RunReport | None:
     """Execute ``job`` with the shared job functions."""
     if job.request is not None:
-        work.run_sync(app, job.integration_id, job.request)
-    else:
-        work.run_records(app, job.integration_id, job.changes)
+        return work.run_sync(app, job.integration_id, job.request)
+    work.run_records(app, job.integration_id, job.changes)
+    return None
 
 
 class LocalRunner:
@@ -84,6 +86,8 @@ class LocalRunner:
         self._threads: list[threading.Thread] = []
         self._stopping = False
         self._wake_scheduler = threading.Event()
+        # Runs a daily limit stopped, each queued again once its limit resets.
+        self._later: list[tuple[datetime, int, SyncRequest]] = []
 
     # -- Dispatcher --------------------------------------------------------------------------
 
@@ -109,11 +113,23 @@ class LocalRunner:
     # -- schedules ---------------------------------------------------------------------------
 
     def enqueue_due(self, now: datetime | None = None) -> list[int]:
-        """Queue every scheduled run due at ``now``; returns the integration ids queued."""
-        due = work.due_runs(self.app, now or self.clock())
+        """Queue the scheduled and resumed runs due at ``now``; returns their integration ids."""
+        moment = now or self.clock()
+        with self._cond:
+            resumed = [(iid, req) for when, iid, req in self._later if when <= moment]
+            self._later = [entry for entry in self._later if entry[0] > moment]
+        for iid, req in resumed:
+            self.submit_sync(iid, req)
+        due = work.due_runs(self.app, moment)
         for run in due:
             self.submit_sync(run.integration_id, run.request)
-        return [run.integration_id for run in due]
+        return [iid for iid, _req in resumed] + [run.integration_id for run in due]
+
+    @property
+    def deferred(self) -> list[tuple[datetime, int, SyncRequest]]:
+        """Runs waiting for a daily limit to reset: (when, integration id, request)."""
+        with self._cond:
+            return list(self._later)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -191,7 +207,15 @@ class LocalRunner:
 
     def _execute(self, job: Job) -> None:
         try:
-            self._perform(self.app, job)
+            result = self._perform(self.app, job)
+            if (
+                isinstance(result, RunReport)
+                and result.status is RunStatus.WAITING
+                and result.resume_at is not None
+                and job.request is not None
+            ):
+                with self._cond:
+                    self._later.append((result.resume_at, job.integration_id, job.request))
         except Exception:
             # One failed job must not stop the thread; the run history holds the details.
             log.exception("%s failed", job.describe())

@@ -6,7 +6,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -259,3 +259,30 @@ def test_the_scheduler_thread_queues_due_runs(app: App) -> None:
 
 def test_on_sqlite_the_installation_runs_jobs_in_process(app: App) -> None:
     assert isinstance(runner_for(app), LocalRunner)
+
+
+def test_a_run_stopped_by_a_daily_limit_is_queued_again_at_the_reset(app: App) -> None:
+    from ledgerbridge.domain.runs import RunCounts
+    from ledgerbridge.engine.model import RunReport
+
+    reset = datetime(2026, 11, 23, tzinfo=UTC)
+    calls: list[Job] = []
+
+    def waits_first_time(application: App, job: Job) -> RunReport:
+        calls.append(job)
+        status = RunStatus.WAITING if len(calls) == 1 else RunStatus.SUCCEEDED
+        return RunReport(
+            run_id=None,
+            status=status,
+            counts=RunCounts(),
+            resume_at=reset if status is RunStatus.WAITING else None,
+        )
+
+    runner = LocalRunner(app, perform=waits_first_time)
+    runner.submit_sync(7, SyncRequest())
+    runner.run_until_idle()
+    assert runner.deferred == [(reset, 7, SyncRequest())]
+    assert runner.enqueue_due(reset - timedelta(seconds=1)) == []
+    assert runner.enqueue_due(reset + timedelta(seconds=1)) == [7]
+    runner.run_until_idle()
+    assert len(calls) == 2 and runner.deferred == []
