@@ -540,7 +540,10 @@ class XeroConnector:
                     error=WriteError("not_found", f"Xero has no {noun} with id {patch.id!r}"),
                 )
         for batch in _chunks(valid, BATCH_SIZE):
-            elements = [{**to_xero(dict(p.fields)), spec.id_field: p.id.strip()} for _, p in batch]
+            elements = [
+                {**to_xero(dict(p.fields), clearing=True), spec.id_field: p.id.strip()}
+                for _, p in batch
+            ]
             written = self._write(
                 spec,
                 "update",

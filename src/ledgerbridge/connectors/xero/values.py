@@ -45,11 +45,20 @@ def from_xero(value: Any, name: str | None = None) -> Any:
     return value
 
 
-def to_xero(value: Any) -> Any:
+def to_xero(value: Any, *, clearing: bool = False) -> Any:
+    """A value as Xero takes it. Xero refuses ``null``: an empty field is left out of a create,
+    and sent as ``""`` (which clears it) when ``clearing`` an existing record."""
     if isinstance(value, Mapping):
-        return {str(k): to_xero(v) for k, v in value.items()}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if v is None:
+                if clearing:
+                    out[str(k)] = ""
+                continue
+            out[str(k)] = to_xero(v, clearing=clearing)
+        return out
     if isinstance(value, list | tuple):
-        return [to_xero(v) for v in value]
+        return [to_xero(v, clearing=clearing) for v in value if v is not None]
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):

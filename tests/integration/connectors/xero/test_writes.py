@@ -207,3 +207,20 @@ def test_read_only_modules_refuse_writes_before_any_call(world: Xero) -> None:
     with pytest.raises(ConfigError, match="no module"):
         conn.update_many("Payments", [])
     assert world.ledger.total("xero") == before
+
+
+def test_empty_fields_are_never_sent_as_null(world: Xero) -> None:
+    # Xero's spec has no nullable fields: an empty CRM field is left out of a create, and an
+    # update that empties a field clears it with "". The spec-checking transport would refuse
+    # a null.
+    conn = world.connector()
+    (made,) = conn.create_many(
+        "Contacts",
+        [Draft("c", {"Name": "Nulls Ltd", "AccountNumber": None, "EmailAddress": "n@x.com"})],
+    )
+    assert made.ok and made.id is not None, made.error
+    (cleared,) = conn.update_many("Contacts", [Patch(made.id, {"EmailAddress": None})])
+    assert cleared.ok, cleared.error
+    (stored,) = conn.get_many("Contacts", [made.id])
+    assert not stored.fields.get("EmailAddress")
+    assert stored.fields["Name"] == "Nulls Ltd"
