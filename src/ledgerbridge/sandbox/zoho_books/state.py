@@ -886,20 +886,10 @@ class ZohoBooksState:
                 "terms": "",
             }
         )
-        customer_id = doc.text(data, "customer_id", limit=40)
-        if customer_id is None and existing is None:
-            raise missing("Please select a customer.")
-        if customer_id is not None:
-            customer = self._reference(org_id, customer_id, "customer")
-            base["customer_id"] = customer_id
-            base["customer_name"] = customer.doc["contact_name"]
-            base["currency_code"] = customer.doc["currency_code"]
-        number = doc.text(data, "invoice_number", limit=100)
-        if number:
-            self._check_number(org_id, INVOICES, number, base["invoice_id"])
-            base["invoice_number"] = number
-        elif existing is None:
-            base["invoice_number"] = self._next_number(org_id, "invoice", "INV-", 6)
+        self._set_party(org_id, base, data, "customer", creating=existing is None)
+        self._set_number(
+            org_id, base, data, INVOICES, "invoice", ("INV-", 6), creating=existing is None
+        )
         base["date"] = doc.iso_date(data, "date", base.get("date", today))
         base["due_date"] = doc.iso_date(data, "due_date", base.get("due_date", base["date"]))
         for field in ("reference_number", "notes", "terms"):
@@ -962,20 +952,16 @@ class ZohoBooksState:
                 "delivery_date": "",
             }
         )
-        vendor_id = doc.text(data, "vendor_id", limit=40)
-        if vendor_id is None and existing is None:
-            raise missing("Please select a vendor.")
-        if vendor_id is not None:
-            vendor = self._reference(org_id, vendor_id, "vendor")
-            base["vendor_id"] = vendor_id
-            base["vendor_name"] = vendor.doc["contact_name"]
-            base["currency_code"] = vendor.doc["currency_code"]
-        number = doc.text(data, "purchaseorder_number", limit=100)
-        if number:
-            self._check_number(org_id, PURCHASE_ORDERS, number, base["purchaseorder_id"])
-            base["purchaseorder_number"] = number
-        elif existing is None:
-            base["purchaseorder_number"] = self._next_number(org_id, "purchaseorder", "PO-", 5)
+        self._set_party(org_id, base, data, "vendor", creating=existing is None)
+        self._set_number(
+            org_id,
+            base,
+            data,
+            PURCHASE_ORDERS,
+            "purchaseorder",
+            ("PO-", 5),
+            creating=existing is None,
+        )
         base["date"] = doc.iso_date(data, "date", base.get("date", today))
         if data.get("delivery_date"):
             base["delivery_date"] = doc.iso_date(data, "delivery_date", "")
@@ -1145,6 +1131,38 @@ class ZohoBooksState:
                     CODE_ALREADY_EXISTS,
                     f'The SKU "{row.doc["sku"]}" is already used by another item.',
                 )
+
+    def _set_party(
+        self, org_id: str, base: dict[str, Any], data: Any, kind: str, *, creating: bool
+    ) -> None:
+        """The customer of an invoice or the vendor of a purchase order, checked to exist."""
+        party_id = doc.text(data, f"{kind}_id", limit=40)
+        if party_id is None and creating:
+            raise missing(f"Please select a {kind}.")
+        if party_id is not None:
+            party = self._reference(org_id, party_id, kind)
+            base[f"{kind}_id"] = party_id
+            base[f"{kind}_name"] = party.doc["contact_name"]
+            base["currency_code"] = party.doc["currency_code"]
+
+    def _set_number(
+        self,
+        org_id: str,
+        base: dict[str, Any],
+        data: Any,
+        collection: Module,
+        kind: str,
+        auto: tuple[str, int],
+        *,
+        creating: bool,
+    ) -> None:
+        """A document's number: the one given (unique per organization) or the next one."""
+        number = doc.text(data, f"{kind}_number", limit=100)
+        if number:
+            self._check_number(org_id, collection, number, base[f"{kind}_id"])
+            base[f"{kind}_number"] = number
+        elif creating:
+            base[f"{kind}_number"] = self._next_number(org_id, kind, *auto)
 
     def _check_number(self, org_id: str, module: Module, number: str, own_id: str) -> None:
         clash = [
