@@ -35,6 +35,17 @@ def _updated_at() -> sa.Column[datetime]:
     return sa.Column("updated_at", UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 
+def _integration_id(*, primary_key: bool = False) -> sa.Column[int]:
+    """The owning integration; its rows go when it is deleted."""
+    return sa.Column(
+        "integration_id",
+        sa.Integer(),
+        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+    )
+
+
 connections = sa.Table(
     "connections",
     metadata,
@@ -72,12 +83,7 @@ flows = sa.Table(
     "flows",
     metadata,
     sa.Column("id", sa.Integer(), primary_key=True),
-    sa.Column(
-        "integration_id",
-        sa.Integer(),
-        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _integration_id(),
     sa.Column("name", sa.String(63), nullable=False),
     sa.Column("position", sa.Integer(), nullable=False),
     # A FlowConfig dump, validated again whenever it is read.
@@ -89,12 +95,7 @@ bindings = sa.Table(
     "bindings",
     metadata,
     sa.Column("id", BigId, primary_key=True),
-    sa.Column(
-        "integration_id",
-        sa.Integer(),
-        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _integration_id(),
     sa.Column("flow", sa.String(63), nullable=False),
     sa.Column("crm_id", sa.String(255), nullable=False),
     sa.Column("books_id", sa.String(255), nullable=False),
@@ -118,12 +119,7 @@ bindings = sa.Table(
 cursors = sa.Table(
     "cursors",
     metadata,
-    sa.Column(
-        "integration_id",
-        sa.Integer(),
-        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _integration_id(primary_key=True),
     sa.Column("flow", sa.String(63), primary_key=True),
     sa.Column("side", sa.String(8), primary_key=True),
     sa.Column("position", UTCDateTime(), nullable=True),
@@ -134,12 +130,7 @@ runs = sa.Table(
     "runs",
     metadata,
     sa.Column("id", sa.Integer(), primary_key=True),
-    sa.Column(
-        "integration_id",
-        sa.Integer(),
-        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _integration_id(),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("dry_run", sa.Boolean(), nullable=False),
@@ -178,12 +169,7 @@ run_items = sa.Table(
 pending = sa.Table(
     "pending",
     metadata,
-    sa.Column(
-        "integration_id",
-        sa.Integer(),
-        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _integration_id(primary_key=True),
     sa.Column("flow", sa.String(63), primary_key=True),
     sa.Column("side", sa.String(8), primary_key=True),
     sa.Column("record_id", sa.String(255), primary_key=True),
@@ -199,12 +185,7 @@ pending = sa.Table(
 checkpoints = sa.Table(
     "checkpoints",
     metadata,
-    sa.Column(
-        "integration_id",
-        sa.Integer(),
-        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _integration_id(primary_key=True),
     sa.Column("flow", sa.String(63), primary_key=True),
     sa.Column("side", sa.String(8), primary_key=True),
     sa.Column("window", sa.String(16), primary_key=True),
@@ -217,12 +198,7 @@ checkpoints = sa.Table(
 created_records = sa.Table(
     "created_records",
     metadata,
-    sa.Column(
-        "integration_id",
-        sa.Integer(),
-        sa.ForeignKey("integrations.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _integration_id(primary_key=True),
     sa.Column("flow", sa.String(63), primary_key=True),
     sa.Column("side", sa.String(8), primary_key=True),
     sa.Column("record_id", sa.String(255), primary_key=True),
