@@ -6,7 +6,7 @@ export UV_PYTHON_PREFERENCE := only-system
 export UV_PYTHON := $(shell command -v $(PYTHON))
 DATA ?= .ledgerbridge
 
-.PHONY: help setup demo test lint format bench clean
+.PHONY: help setup browser demo test lint format bench clean
 
 help:
 	@echo "make demo   - set everything up and run a two-way sync on seeded systems"
@@ -26,7 +26,15 @@ setup: .venv/.synced
 demo: setup
 	LEDGERBRIDGE_DATA_DIR=$(DATA) $(UV) run --frozen ledgerbridge demo
 
-test: setup
+# Browser tests drive Debian's chromium; install it when missing and we may (root), else say how.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; \
+	  else echo "the browser tests need chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+test: setup browser
 	$(UV) run --frozen pytest -q -p no:cacheprovider -n 2
 
 lint: setup
