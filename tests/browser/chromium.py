@@ -31,7 +31,9 @@ def chromium_path() -> str:
 
 def artifacts_dir() -> Path:
     """Where screenshots go: ``LEDGERBRIDGE_ARTIFACTS`` or ``test-artifacts/`` in the checkout."""
-    root = Path(os.environ.get("LEDGERBRIDGE_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
+    root = Path(
+        os.environ.get("LEDGERBRIDGE_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
+    )
     shots = root / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     return shots
