@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.domain.records import Side
 
 
@@ -212,6 +213,9 @@ class MatchKey(_Model):
     crm: str
     books: str
     kind: KeyKind = KeyKind.EXACT
+    # The key names at most one record on each side (an item's SKU, a product code): a clone
+    # would give two records one key, so a flow matching by it may overwrite or skip, not clone.
+    unique: bool = False
 
 
 class RequiredRule(_Model):
@@ -245,12 +249,74 @@ class WriteBack(_Model):
     source_field: str
 
 
+class ViewOperator(enum.StrEnum):
+    """The comparisons a view condition may make (the ones Zoho criteria and views offer)."""
+
+    EQUALS = "equals"
+    NOT_EQUAL = "not_equal"
+    IS_EMPTY = "is_empty"
+    IS_NOT_EMPTY = "is_not_empty"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not_contains"
+    STARTS_WITH = "starts_with"
+    ENDS_WITH = "ends_with"
+    IN = "in"
+    NOT_IN = "not_in"
+
+
+_NO_VALUE = frozenset({ViewOperator.IS_EMPTY, ViewOperator.IS_NOT_EMPTY})
+_MANY_VALUES = frozenset({ViewOperator.IN, ViewOperator.NOT_IN})
+
+
+class ViewCondition(_Model):
+    """``field operator value``: one condition of a criteria view."""
+
+    field: str
+    operator: ViewOperator = ViewOperator.EQUALS
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ViewCondition:
+        op = self.operator
+        if op in _NO_VALUE and self.value is not None:
+            raise ValueError(f"view condition on {self.field}: {op.value} takes no value")
+        if op in _MANY_VALUES and not isinstance(self.value, list | tuple):
+            raise ValueError(f"view condition on {self.field}: {op.value} needs a list of values")
+        if op not in _NO_VALUE and op not in _MANY_VALUES and self.value is None:
+            raise ValueError(
+                f"view condition on {self.field}: {op.value} needs a value (use is_empty to "
+                "ask for an empty field)"
+            )
+        return self
+
+
+class FigureRule(_Model):
+    """A figure the accounting side computes (``receivables_outstanding``, ``sales_total``),
+    written to a CRM field of the flow's bound records after each run."""
+
+    figure: str
+    crm: str
+
+
 class ViewFilter(_Model):
-    """Limits a flow to the records where every ``field`` equals its value (a criteria view)."""
+    """Limits a flow's records on one side: all ``equals`` and ``conditions`` must hold.
+
+    ``custom_view_id`` names a Zoho CRM custom view (its ``cvid``); the engine reads the view's
+    criteria from the CRM at the start of each run and holds records to them, so a view edited
+    in the CRM applies at once. ``equals`` is the short form of ``conditions`` that older
+    configs use.
+    """
 
     side: Side
     equals: dict[str, Any] = Field(default_factory=dict)
+    conditions: tuple[ViewCondition, ...] = ()
     custom_view_id: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ViewFilter:
+        if self.custom_view_id is not None and self.side is not Side.CRM:
+            raise ValueError("custom_view_id names a Zoho CRM custom view: use it on side crm")
+        return self
 
 
 class FlowConfig(_Model):
@@ -271,6 +337,8 @@ class FlowConfig(_Model):
     depends_on: tuple[str, ...] = ()
     propagate_deletes: bool = False
     enabled: bool = True
+    # Accounting figures written back to the CRM after a run (see domain.figures).
+    figures: tuple[FigureRule, ...] = ()
 
     @field_validator("fields")
     @classmethod
@@ -279,6 +347,19 @@ class FlowConfig(_Model):
             raise ValueError("a flow needs at least one field rule")
         _check_unique(rules)
         return rules
+
+    @model_validator(mode="after")
+    def _no_clone_on_unique_keys(self) -> FlowConfig:
+        if self.duplicate_policy is DuplicatePolicy.CLONE:
+            for key in self.match_keys:
+                if key.unique:
+                    # Not a ValueError: the message must reach the person unwrapped.
+                    raise ConfigError(
+                        f"flow {self.name}: it matches by {key.crm} <-> {key.books}, which must "
+                        "stay unique, so a duplicate cannot be cloned; set duplicate_policy to "
+                        "overwrite or skip"
+                    )
+        return self
 
 
 class ScheduleConfig(_Model):

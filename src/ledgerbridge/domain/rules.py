@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ledgerbridge.domain.config import FlowConfig, RequiredRule, ViewFilter
+from ledgerbridge.domain.config import (
+    FlowConfig,
+    RequiredRule,
+    ViewCondition,
+    ViewFilter,
+    ViewOperator,
+)
 from ledgerbridge.domain.paths import get_path
 from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.values import canon, is_empty
@@ -42,7 +48,11 @@ def check_required(
 
 
 def in_view(views: Sequence[ViewFilter], side: Side, fields: Mapping[str, Any]) -> bool:
-    """Whether a record read on ``side`` is inside the flow's criteria views."""
+    """Whether a record read on ``side`` is inside the flow's criteria views.
+
+    A custom view the engine has not resolved into conditions (see ``engine.views``) holds no
+    condition here: the planner is pure and cannot ask the CRM.
+    """
     for view in views:
         if view.side is not side:
             continue
@@ -53,4 +63,56 @@ def in_view(views: Sequence[ViewFilter], side: Side, fields: Mapping[str, Any]) 
                     return False
             elif canon(value) != canon(wanted):
                 return False
+        for condition in view.conditions:
+            if not condition_holds(condition, get_path(fields, condition.field)):
+                return False
     return True
+
+
+def _text(value: Any) -> str:
+    """Zoho compares text without regard to case."""
+    if isinstance(value, Mapping):  # a lookup compares by its name
+        value = value.get("name", value.get("id"))
+    return "" if value is None else str(value).casefold()
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    if isinstance(wanted, bool):
+        return is_true(value) is wanted
+    if isinstance(value, Mapping):
+        return _text(value) == _text(wanted) or canon(value.get("id")) == canon(wanted)
+    if isinstance(value, str) or isinstance(wanted, str):
+        return _text(value).strip() == _text(wanted).strip()
+    return bool(canon(value) == canon(wanted))
+
+
+def _blank(value: Any) -> bool:
+    """Empty as a person sees it: spaces alone are no value."""
+    return is_empty(value) or (isinstance(value, str) and not value.strip())
+
+
+def condition_holds(condition: ViewCondition, value: Any) -> bool:
+    """Whether one field's ``value`` meets ``condition``."""
+    op, wanted = condition.operator, condition.value
+    values = list(value) if isinstance(value, list) else [value]
+    if op is ViewOperator.IS_EMPTY:
+        return _blank(value)
+    if op is ViewOperator.IS_NOT_EMPTY:
+        return not _blank(value)
+    if op is ViewOperator.EQUALS:
+        return any(_same(v, wanted) for v in values)
+    if op is ViewOperator.NOT_EQUAL:
+        return not any(_same(v, wanted) for v in values)
+    if op is ViewOperator.IN:
+        return any(_same(v, w) for v in values for w in wanted)
+    if op is ViewOperator.NOT_IN:
+        return not any(_same(v, w) for v in values for w in wanted)
+    needle = _text(wanted)
+    texts = [_text(v) for v in values]
+    if op is ViewOperator.CONTAINS:
+        return any(needle in t for t in texts)
+    if op is ViewOperator.NOT_CONTAINS:
+        return not any(needle in t for t in texts)
+    if op is ViewOperator.STARTS_WITH:
+        return any(t.startswith(needle) for t in texts)
+    return any(t.endswith(needle) for t in texts)  # ENDS_WITH
