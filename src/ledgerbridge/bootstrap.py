@@ -59,6 +59,24 @@ class App:
         """Hand in an already opened connector (tests, the demo)."""
         self._open[name] = connector
 
+    def forget(self, name: str) -> None:
+        """Drop the opened connector of ``name``, so the next job opens it afresh.
+
+        Called when its settings or secrets changed or it was deleted; an in-memory system
+        is saved first.
+        """
+        with self._lock:
+            conn = self._open.pop(name, None)
+        if not isinstance(conn, MemoryConnector):
+            return
+        try:
+            row = self.store.connections.get(name)
+        except ConfigError:
+            return
+        path = _memory_path(row, self.settings)
+        if path is not None:
+            memory_file.save(conn, path)
+
     def save(self) -> None:
         """Persist what file-backed in-memory systems hold."""
         for name, conn in self._open.items():
