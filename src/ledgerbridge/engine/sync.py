@@ -71,6 +71,9 @@ class SyncEngine:
         # the echo check drops the few records read twice.
         self.skew = skew
         self.overlap = overlap
+        # Where runs report progress when the caller passes none (the portal's live view of
+        # runs the job threads start); set by whoever serves that view.
+        self.progress_for: Callable[[IntegrationRow], Progress] | None = None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -83,7 +86,7 @@ class SyncEngine:
     ) -> RunReport:
         integration = self._current(integration)
         flows = self.select_flows(integration, request.flows)
-        run = _Run(self, integration, systems, request, progress or NoProgress())
+        run = _Run(self, integration, systems, request, progress or self._progress(integration))
         return run.execute(flows)
 
     def sync_record(
@@ -101,10 +104,13 @@ class SyncEngine:
         integration = self._current(integration)
         (config,) = self.select_flows(integration, (flow,))
         request = SyncRequest(flows=(flow,), kind=RunKind.SINGLE, dry_run=dry_run)
-        run = _Run(self, integration, systems, request, progress or NoProgress())
+        run = _Run(self, integration, systems, request, progress or self._progress(integration))
         return run.execute_single(config, side, record_id)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _progress(self, integration: IntegrationRow) -> Progress:
+        return NoProgress() if self.progress_for is None else self.progress_for(integration)
 
     def _current(self, integration: IntegrationRow) -> IntegrationRow:
         """The integration as stored now: edited preferences and state apply at once."""
