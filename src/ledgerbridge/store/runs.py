@@ -169,12 +169,25 @@ class RunRepository:
         return _summary(r)
 
     def list(
-        self, integration_id: int, limit: int = 50, before_id: int | None = None
+        self,
+        integration_id: int,
+        limit: int = 50,
+        before_id: int | None = None,
+        *,
+        status: RunStatus | None = None,
+        kind: RunKind | None = None,
     ) -> builtins.list[RunSummary]:
-        """The newest runs first; pass the last id seen as ``before_id`` for the next page."""
+        """The newest runs first; pass the last id seen as ``before_id`` for the next page.
+
+        ``status`` and ``kind`` keep only the runs that have them.
+        """
         query = _SUMMARY.where(runs.c.integration_id == integration_id)
         if before_id is not None:
             query = query.where(runs.c.id < before_id)
+        if status is not None:
+            query = query.where(runs.c.status == RunStatus(status).value)
+        if kind is not None:
+            query = query.where(runs.c.kind == RunKind(kind).value)
         query = query.order_by(runs.c.id.desc()).limit(limit)
         with self._engine.connect() as conn:
             return [_summary(r) for r in conn.execute(query).mappings()]
