@@ -30,6 +30,7 @@ from ledgerbridge.engine.model import (
     WindowKind,
 )
 from ledgerbridge.engine.pages import PageOutcome, PageProcessor, key_fields_needed
+from ledgerbridge.engine.validate import preflight
 from ledgerbridge.store import IntegrationRow, IntegrationState, Store
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class SyncEngine:
         request: SyncRequest,
         progress: Progress | None = None,
     ) -> RunReport:
-        integration = self._current(integration)
+        integration = preflight(self.store, self._current(integration), systems)
         flows = self.select_flows(integration, request.flows)
         run = _Run(self, integration, systems, request, progress or self._progress(integration))
         return run.execute(flows)
@@ -101,7 +102,7 @@ class SyncEngine:
         progress: Progress | None = None,
     ) -> RunReport:
         """Sync one record now (a CRM button, a webhook, a retry from the portal)."""
-        integration = self._current(integration)
+        integration = preflight(self.store, self._current(integration), systems)
         (config,) = self.select_flows(integration, (flow,))
         request = SyncRequest(flows=(flow,), kind=RunKind.SINGLE, dry_run=dry_run)
         run = _Run(self, integration, systems, request, progress or self._progress(integration))

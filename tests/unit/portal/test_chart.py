@@ -101,7 +101,7 @@ def test_many_days_label_at_most_ten_and_stay_inside_the_view() -> None:
     assert label_every(90) == 9
     for rect in root.iter(f"{SVG}rect"):
         x, width = float(rect.get("x", 0)), float(rect.get("width", 0))
-        assert 0 <= x and x + width <= 640
+        assert x >= 0 and x + width <= 640
         assert float(rect.get("height", 0)) >= 0
     assert summary(series).startswith(f"{sum(d.runs for d in series)} runs from 2026-01-01")
 

@@ -16,7 +16,7 @@ from ledgerbridge.portal.export import ITEM_COLUMNS, RUN_COLUMNS, cell, items_cs
 @pytest.mark.parametrize(
     ("raw", "safe"),
     [
-        ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
         ("+1+2", "'+1+2"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -39,9 +39,17 @@ def test_numbers_booleans_dates_and_none() -> None:
 
 def test_items_csv_round_trips_commas_quotes_and_newlines() -> None:
     items = [
-        RunItem("accounts", Side.CRM, "1", Outcome.FAILED, 'Has "quotes", commas\nand lines', None, "=cmd|' /C calc'!A0"),
+        RunItem(
+            "accounts",
+            Side.CRM,
+            "1",
+            Outcome.FAILED,
+            'Has "quotes", commas\nand lines',
+            None,
+            "=cmd|' /C calc'!A0",
+        ),
         RunItem("accounts", Side.BOOKS, "2", Outcome.CREATED, "", "9", "Plain"),
-    ]  # fmt: skip
+    ]
     rows = list(csv.reader(io.StringIO(items_csv(7, items))))
     assert tuple(rows[0]) == ITEM_COLUMNS
     assert rows[1] == [

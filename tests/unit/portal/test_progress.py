@@ -70,9 +70,7 @@ def test_snapshot_message_and_dict_for_a_running_and_a_finished_run() -> None:
     flows = (FlowProgress("accounts", "crm", 1, 10, True), FlowProgress("products", "crm", 1, 4))
     running = Snapshot(7, RunStatus.RUNNING, flows, {"created": 3}, 3, "live")
     assert running.flows_done == 1
-    assert running.message() == (
-        "Run 7 running: 1 of 3 flows done, 14 records read; 3 created."
-    )
+    assert running.message() == ("Run 7 running: 1 of 3 flows done, 14 records read; 3 created.")
     done = Snapshot(7, RunStatus.PARTIAL, flows, {"created": 3, "failed": 1}, 3, "store", "x")
     data = done.as_dict()
     assert data["finished"] is True
