@@ -18,6 +18,7 @@ from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem, RunKind, RunSt
 from ledgerbridge.engine.model import NoProgress, Progress, RunReport, Systems
 from ledgerbridge.engine.pages import key_fields_needed
 from ledgerbridge.engine.sync import SyncEngine
+from ledgerbridge.engine.validate import preflight
 from ledgerbridge.store import IntegrationRow
 
 _INSERT_CHUNK = 500
@@ -33,6 +34,7 @@ def fetch(
     """Bind records that already exist on both sides; create and change nothing remote."""
     progress = progress or NoProgress()
     store = engine.store
+    integration = preflight(store, integration, systems)
     selected = engine.select_flows(integration, flows)
     key_fields = key_fields_needed(integration.flows)
     counts = RunCounts()
