@@ -4,9 +4,15 @@ Zoho Books keeps customers and vendors, business and individual, in one ``contac
 each flow here is limited to its own kind by a view on ``contact_type`` and
 ``customer_sub_type``, and writes that kind on every record it creates. Zoho ERP serves the
 same API under ``/erp/v3``, so this recipe serves it unchanged.
+
+The builder takes options (``integration create --recipe zoho_books --option KEY=VALUE``);
+:data:`OPTIONS` lists them with their values, and a bad one is refused naming the choices.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ledgerbridge.domain.config import (
     ComputedTransform,
@@ -20,9 +26,12 @@ from ledgerbridge.domain.config import (
     KeyKind,
     MatchKey,
     RequiredRule,
+    ViewCondition,
     ViewFilter,
+    ViewOperator,
     WriteBack,
 )
+from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.domain.records import Side
 
 # The Books field every flow writes its partner's id back to, so a person sees the link.
@@ -165,6 +174,7 @@ VENDORS = FlowConfig(
             message="Vendor has no Vendor Name: Zoho Books needs a vendor display name",
         ),
     ),
+    write_back=(_BOOKS_ID,),
     views=(_books_view("vendor"),),
 )
 
@@ -194,33 +204,232 @@ ITEMS = FlowConfig(
     write_back=(_BOOKS_ID,),
 )
 
-# Items matched by SKU against Product_Code instead of by name: overwrite or skip only (a
-# clone would break the SKU's uniqueness in Books). Off by default; turn on in place of items.
-ITEMS_BY_SKU = ITEMS.model_copy(
-    update={
-        "name": "items_by_sku",
-        "match_keys": (MatchKey(crm="Product_Code", books="sku", kind=KeyKind.CODE),),
-        "required": (
-            *ITEMS.required,
-            RequiredRule(
-                side=Side.CRM,
-                field="Product_Code",
-                message="Product has no Product Code: items are matched by SKU, so give it "
-                "the item's SKU",
-            ),
-        ),
-        "enabled": False,
-    }
-)
+
+# -- options -------------------------------------------------------------------------------------
+
+_POLICIES = ("clone", "overwrite", "skip")
+_EXTENTS = ("both", "crm_only", "books_only")
+_YES_NO = ("yes", "no")
+
+# Each option, its allowed values (the first is the default) and what it means.
+OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "customers": (
+        ("accounts", "contacts", "accounts_and_contacts"),
+        "Accounts as business customers, Contacts as individual customers, or both",
+    ),
+    "contacts_without_account": (
+        ("no", "yes"),
+        "with customers=accounts_and_contacts: also sync contacts that have no account, as "
+        "individual customers",
+    ),
+    "customer_duplicates": (
+        ("overwrite", "clone", "skip"),
+        "a customer found by display name: link and overwrite it, create another, or skip",
+    ),
+    "customer_extent": (
+        ("both", "crm_only"),
+        "customers both ways (CRM first) or fetched from the CRM only",
+    ),
+    "vendors": (("yes", "no"), "sync Vendors with Books vendors"),
+    "vendor_duplicates": (("overwrite", "clone", "skip"), "as customer_duplicates, for vendors"),
+    "vendor_extent": (("both", "crm_only"), "as customer_extent, for vendors"),
+    "items": (("yes", "no"), "sync Products with Books items"),
+    "item_match": (("name", "sku"), "find duplicate items by Name or by SKU = Product Code"),
+    "item_duplicates": (
+        ("overwrite", "clone", "skip"),
+        "an item found by its key: overwrite, clone (by name only) or skip",
+    ),
+    "item_extent": (
+        ("both", "books_only", "crm_only"),
+        "items both ways (Books first), from Books only, or from the CRM only",
+    ),
+    "archive": (
+        ("no", "yes"),
+        "a record deleted in the CRM marks its Books contact or item inactive",
+    ),
+    "organization": (
+        ("1",),
+        "which Books organisation of this CRM this is: 1 syncs both ways, 2 and up CRM -> "
+        "Books only, each writing its ids back to Books_ID_<n>",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BooksOptions:
+    """The recipe's options, checked."""
+
+    customers: str = "accounts"
+    contacts_without_account: bool = False
+    customer_duplicates: DuplicatePolicy = DuplicatePolicy.OVERWRITE
+    customer_extent: str = "both"
+    vendors: bool = True
+    vendor_duplicates: DuplicatePolicy = DuplicatePolicy.OVERWRITE
+    vendor_extent: str = "both"
+    items: bool = True
+    item_match: str = "name"
+    item_duplicates: DuplicatePolicy = DuplicatePolicy.OVERWRITE
+    item_extent: str = "both"
+    archive: bool = False
+    organization: int = 1
+
+
+def parse_options(raw: Mapping[str, str] | None) -> BooksOptions:
+    """Check ``raw`` against :data:`OPTIONS`; a bad key or value names what is allowed."""
+    values: dict[str, str] = {}
+    for key, value in (raw or {}).items():
+        name = key.strip().lower().replace("-", "_")
+        text = str(value).strip().lower()
+        if name not in OPTIONS:
+            raise ConfigError(
+                f"zoho_books has no option {key!r}; its options are: {', '.join(OPTIONS)}"
+            )
+        allowed = OPTIONS[name][0]
+        if name == "organization":
+            if not text.isdigit() or int(text) < 1:
+                raise ConfigError(
+                    f"option organization must be a whole number from 1 (the first Books "
+                    f"organisation of this CRM), not {value!r}"
+                )
+        elif text not in allowed:
+            raise ConfigError(
+                f"option {name} cannot be {value!r}; choose one of: {', '.join(allowed)}"
+            )
+        values[name] = text
+    opts = BooksOptions(
+        customers=values.get("customers", "accounts"),
+        contacts_without_account=values.get("contacts_without_account") == "yes",
+        customer_duplicates=DuplicatePolicy(values.get("customer_duplicates", "overwrite")),
+        customer_extent=values.get("customer_extent", "both"),
+        vendors=values.get("vendors", "yes") == "yes",
+        vendor_duplicates=DuplicatePolicy(values.get("vendor_duplicates", "overwrite")),
+        vendor_extent=values.get("vendor_extent", "both"),
+        items=values.get("items", "yes") == "yes",
+        item_match=values.get("item_match", "name"),
+        item_duplicates=DuplicatePolicy(values.get("item_duplicates", "overwrite")),
+        item_extent=values.get("item_extent", "both"),
+        archive=values.get("archive") == "yes",
+        organization=int(values.get("organization", "1")),
+    )
+    if opts.contacts_without_account and opts.customers != "accounts_and_contacts":
+        raise ConfigError(
+            "option contacts_without_account applies to customers=accounts_and_contacts only"
+        )
+    return opts
+
+
+_EXTENT_DIRECTION = {
+    "both": Direction.BOTH,
+    "crm_only": Direction.CRM_TO_BOOKS,
+    "books_only": Direction.BOOKS_TO_CRM,
+}
+
+
+def books_id_field(organization: int) -> str:
+    """The CRM field an organisation's ids are written to: two orgs never share one."""
+    return "Books_ID" if organization == 1 else f"Books_ID_{organization}"
+
+
+def _for_org(flow: FlowConfig, opts: BooksOptions, extent: str) -> FlowConfig:
+    """Direction, write-back field and archiving of one flow for the chosen options."""
+    direction = _EXTENT_DIRECTION[extent]
+    if opts.organization > 1:
+        # Only the first organisation writes to the CRM: two would fight over every field.
+        if direction is Direction.BOOKS_TO_CRM:
+            raise ConfigError(
+                f"flow {flow.name}: organisation {opts.organization} is not the CRM's first "
+                "Books organisation, so it can only receive CRM records (crm_only)"
+            )
+        direction = Direction.CRM_TO_BOOKS
+    field = books_id_field(opts.organization)
+    write_back = tuple(
+        wb.model_copy(update={"field": field}) if wb.field == "Books_ID" else wb
+        for wb in flow.write_back
+    )
+    return flow.model_copy(
+        update={
+            "direction": direction,
+            "write_back": write_back,
+            "propagate_deletes": opts.archive,
+        }
+    )
+
+
+def _customer_flows(opts: BooksOptions) -> list[FlowConfig]:
+    customers = CUSTOMERS.model_copy(
+        update={
+            "duplicate_policy": opts.customer_duplicates,
+            "enabled": opts.customers in ("accounts", "accounts_and_contacts"),
+        }
+    )
+    individuals = INDIVIDUALS.model_copy(
+        update={
+            "duplicate_policy": opts.customer_duplicates,
+            "enabled": opts.customers == "contacts" or opts.contacts_without_account,
+        }
+    )
+    if opts.contacts_without_account:
+        # Contacts of an account are its contact persons; only those with none are people.
+        no_account = ViewFilter(
+            side=Side.CRM,
+            conditions=(ViewCondition(field="Account_Name", operator=ViewOperator.IS_EMPTY),),
+        )
+        individuals = individuals.model_copy(update={"views": (*individuals.views, no_account)})
+    return [
+        _for_org(customers, opts, opts.customer_extent),
+        _for_org(individuals, opts, opts.customer_extent),
+    ]
+
+
+def _item_flow(opts: BooksOptions) -> FlowConfig:
+    items = ITEMS
+    if opts.item_match == "sku":
+        # The SKU is unique in Books: the key says so, and refuses clone.
+        items = items.model_copy(
+            update={
+                "match_keys": (
+                    MatchKey(crm="Product_Code", books="sku", kind=KeyKind.CODE, unique=True),
+                ),
+                "required": (
+                    *ITEMS.required,
+                    RequiredRule(
+                        side=Side.CRM,
+                        field="Product_Code",
+                        message="Product has no Product Code: items are matched by SKU, so "
+                        "give it the item's SKU",
+                    ),
+                ),
+            }
+        )
+    if opts.item_duplicates is DuplicatePolicy.CLONE and opts.item_match == "sku":
+        raise ConfigError(
+            "items matched by SKU cannot be cloned: Books keeps SKUs unique; choose "
+            "item_duplicates=overwrite or skip, or item_match=name"
+        )
+    items = items.model_copy(
+        update={"duplicate_policy": opts.item_duplicates, "enabled": opts.items}
+    )
+    return _for_org(items, opts, opts.item_extent)
 
 
 def zoho_books_config(
-    name: str = "zoho-books", crm_connection: str = "crm", books_connection: str = "books"
+    name: str = "zoho-books",
+    crm_connection: str = "crm",
+    books_connection: str = "books",
+    options: Mapping[str, str] | None = None,
 ) -> IntegrationConfig:
+    opts = parse_options(options)
+    vendors = VENDORS.model_copy(
+        update={"duplicate_policy": opts.vendor_duplicates, "enabled": opts.vendors}
+    )
     return IntegrationConfig(
         name=name,
         recipe="zoho_books",
         crm_connection=crm_connection,
         books_connection=books_connection,
-        flows=(CUSTOMERS, INDIVIDUALS, VENDORS, ITEMS, ITEMS_BY_SKU),
+        flows=(
+            *_customer_flows(opts),
+            _for_org(vendors, opts, opts.vendor_extent),
+            _item_flow(opts),
+        ),
     )

@@ -50,17 +50,7 @@ def test_fetch_links_a_product_to_the_item_of_the_same_name(store: Store) -> Non
 
 
 def test_matching_by_sku_links_items_whose_names_differ(store: Store) -> None:
-    base = zoho_books_config("zb")
-    config = base.model_copy(
-        update={
-            "flows": tuple(
-                f.model_copy(update={"enabled": f.name != "items"})
-                if f.name in ("items", "items_by_sku")
-                else f
-                for f in base.flows
-            )
-        }
-    )
+    config = zoho_books_config("zb", options={"item_match": "sku"})
     with books_sync_world(store, config) as w:
         product = w.crm_put("Products", {"Product_Name": "Widget Pro", "Product_Code": "W-1"})
         item = w.books_item({"name": "Widget (old name)", "sku": "W-1"})
@@ -68,7 +58,7 @@ def test_matching_by_sku_links_items_whose_names_differ(store: Store) -> None:
 
         report = w.sync()
 
-        (binding,) = w.bindings("items_by_sku")
+        (binding,) = w.bindings("items")
         assert (binding.crm_id, binding.books_id) == (product, item)
         (failed,) = report.failures
         assert failed.label == "No Code"
