@@ -18,6 +18,7 @@ from rich.table import Table
 
 from ledgerbridge import __version__
 from ledgerbridge.bootstrap import SYSTEMS, App, bootstrap
+from ledgerbridge.demo.command import demo_command
 from ledgerbridge.domain.config import Direction, IntegrationConfig
 from ledgerbridge.domain.errors import ConfigError, LedgerbridgeError, StateError
 from ledgerbridge.domain.records import Side
@@ -700,21 +701,7 @@ def worker(
         )
 
 
-@app.command()
-def demo(
-    accounts: Annotated[int, typer.Option(help="How many CRM accounts to seed.")] = 24,
-    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 0,
-) -> None:
-    """Seed two in-memory systems, match, sync both ways and print what happened."""
-    from ledgerbridge.demo import run_demo
-
-    if accounts < 7:
-        raise ConfigError("--accounts must be 7 or more (the seed has seven awkward names)")
-    with _app() as application, _progress() as progress:
-        result = run_demo(application, accounts=accounts, seed=seed, progress=_Bars(progress))
-    print_report(result.fetch, title="Fetch (initial match)")
-    print_report(result.sync, title="Two-way sync")
-    print_report(result.again, title="Second sync (nothing left to do)")
+app.command("demo")(demo_command)
 
 
 def main() -> None:

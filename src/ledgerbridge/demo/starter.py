@@ -1,4 +1,4 @@
-"""The demo: two seeded systems, an integration, an initial match and a two-way sync."""
+"""The in-memory demo: two seeded memory systems on the starter recipe, matched and synced."""
 
 from __future__ import annotations
 

@@ -137,8 +137,12 @@ def start_sandbox(
     faults: FaultConfig | None = None,
     limits: bool = True,
     echo: Callable[[str], None] = print,
+    count: int | None = None,
 ) -> RunningSandbox:
-    """Seed (unless the data directory already holds a seeded sandbox) and serve; non-blocking."""
+    """Seed (unless the data directory already holds a seeded sandbox) and serve; non-blocking.
+
+    ``count`` (records per main module) overrides ``size``, as in :func:`generate`.
+    """
     if size not in SIZE_NAMES:
         raise ConfigError(f"--size must be one of {', '.join(SIZE_NAMES)}, not {size!r}")
     clock = VirtualClock()
@@ -146,13 +150,18 @@ def start_sandbox(
     crm_state, xero_state, books_state = _states(data, clock)
     world: SeedWorld | None = None
     if marker is None:
-        world = generate(seed=seed, size=size)
+        world = generate(seed=seed, size=size, count=count)
         load_zoho_crm(world, crm_state)
         load_xero(world, xero_state)
         load_zoho_books(world, books_state)
         if data is not None:
-            (data / SEED_MARKER).write_text(json.dumps({"seed": seed, "size": size}))
-    elif (marker.get("seed"), marker.get("size")) != (seed, size):
+            (data / SEED_MARKER).write_text(
+                json.dumps({"seed": seed, "size": world.size, "count": count})
+            )
+    elif (marker.get("seed"), marker.get("size")) != (
+        seed,
+        size if count is None else f"count={count}",
+    ):
         echo(
             f"reusing data seeded with seed {marker.get('seed')} and size {marker.get('size')}; "
             "remove the data directory to seed again"

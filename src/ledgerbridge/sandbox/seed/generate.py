@@ -62,7 +62,31 @@ OUTCOMES = {
     "unknown_product_line": "fail the invoice with a reason naming the line's product",
     # present on both sides before the first sync (same name, e-mail or code)
     "present_on_both_sides": "bind on the initial match; create nothing new",
+    # a CRM account nobody ticked "Add to Xero" on: out of the Xero recipe's scope
+    "not_ticked": "leave it alone: never send it to Xero, never report it as failed",
 }
+
+# The CRM field each messy case is about, so a test can tell which of a recipe's rules it meets.
+CASE_FIELDS = {
+    "lookalike_names": "Account_Name",
+    "punctuation_name": "Account_Name",
+    "non_latin_name": "Account_Name",
+    "no_primary_contact": "Contacts",
+    "more_than_five_contacts": "Contacts",
+    "contact_without_account": "Account_Name",
+    "no_email": "Email",
+    "odd_email_match": "Email",
+    "duplicate_email": "Email",
+    "product_without_code": "Product_Code",
+    "colliding_codes": "Product_Code",
+    "unmapped_tax": "Tax",
+    "unknown_product_line": "Product_Name",
+    "present_on_both_sides": "",
+    "not_ticked": "Add_to_Xero",
+}
+# Every CRM record the seed makes is ticked "Add to Xero" (the Zoho CRM + Xero recipe syncs
+# ticked records only), except the "not_ticked" case.
+TICK = {"Add_to_Xero": True}
 
 
 def generate(seed: int = 0, size: str | None = "small", count: int | None = None) -> SeedWorld:
@@ -108,7 +132,7 @@ class _Builder:
     # -- helpers -------------------------------------------------------------------------------
 
     def case(self, name: str, record_key: str) -> None:
-        self.cases.append(Case(name, record_key, OUTCOMES[name]))
+        self.cases.append(Case(name, record_key, OUTCOMES[name], CASE_FIELDS[name]))
 
     def add(self, side: dict[str, list[SeedRecord]], module: str, data: dict[str, Any]) -> str:
         system = "crm" if side is self.crm else "xero" if side is self.xero else "books"
@@ -153,7 +177,12 @@ class _Builder:
 
     def crm_account(self, name: str, **extra: Any) -> str:
         self.names.add(name.casefold())
-        data: dict[str, Any] = {"Account_Name": name, "Account_Type": "Customer", **extra}
+        data: dict[str, Any] = {
+            "Account_Name": name,
+            "Account_Type": "Customer",
+            **TICK,
+            **extra,
+        }
         return self.add(self.crm, "accounts", data)
 
     def crm_contact(
@@ -164,7 +193,7 @@ class _Builder:
         email: str | None,
         **extra: Any,
     ) -> str:
-        data: dict[str, Any] = {"First_Name": first, "Last_Name": last, **extra}
+        data: dict[str, Any] = {"First_Name": first, "Last_Name": last, **TICK, **extra}
         if email is not None:
             data["Email"] = email
         if account is not None:
@@ -245,6 +274,9 @@ class _Builder:
         self.case("more_than_five_contacts", crowd)
         quiet = self.crm_account("Quiet Partners Ltd")
         self.case("no_email", quiet)
+        aside = self.crm_account("Not Yet Ltd", Add_to_Xero=False)
+        self.crm_contact(aside, *self.person())
+        self.case("not_ticked", aside)
 
     def special_contacts(self) -> None:
         loner = self.crm_contact(None, "Lone", "Ranger", "lone.ranger@example.com")
@@ -312,7 +344,9 @@ class _Builder:
         for index in range(max(4, self.n // 4)):
             name = self.unique_company()
             _, _, email = self.person()
-            vendor = self.add(self.crm, "vendors", {"Vendor_Name": name, "Email": email})
+            vendor = self.add(
+                self.crm, "vendors", {"Vendor_Name": name, "Email": email, **TICK}
+            )
             if index % 3 == 0:
                 self.twin_contact(
                     vendor, name, email, xero=True, books=True, vendor=True, module="Vendors"
@@ -329,6 +363,7 @@ class _Builder:
             "Taxable": tax != "-None-",
             "Tax": tax,
             "Product_Active": True,
+            **TICK,
             **extra,
         }
         if code is not None:
@@ -411,6 +446,7 @@ class _Builder:
                     "Due_Date": (day + timedelta(days=30)).isoformat(),
                     "Status": self.r.choice(("Created", "Approved", "Delivered")),
                     "Invoiced_Items": lines,
+                    **TICK,
                 },
             )
             if index == 0:
@@ -426,6 +462,7 @@ class _Builder:
                     "Vendor_Name": {"id": self.r.choice(vendors)},
                     "PO_Date": self.day().isoformat(),
                     "Status": "Created",
+                    **TICK,
                     "Purchase_Items": [
                         {
                             "Product_Name": {"id": product},

@@ -71,6 +71,8 @@ class Case:
     name: str
     key: str
     outcome: str
+    # the CRM field the mess is in ("Email", "Product_Code"); empty when no one field is
+    field: str = ""
 
 
 @dataclass(frozen=True)
