@@ -95,3 +95,16 @@ class Budgeted(Protocol):
     def budget(self) -> Budget | None:
         """The remaining daily budget, or ``None`` when it is not known."""
         ...
+
+
+@runtime_checkable
+class FiguresReader(Protocol):
+    """A connector that computes accounting figures for its records (optional).
+
+    The figures step of a run asks for them to keep CRM fields (an account's outstanding
+    receivables, its total sales) current; each connector says which figure names it offers.
+    """
+
+    def figures(self, module: str, ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Figures by record id for the records of ``module`` that exist; names as documented."""
+        ...

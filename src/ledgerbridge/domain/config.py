@@ -339,6 +339,9 @@ class FlowConfig(_Model):
     enabled: bool = True
     # Accounting figures written back to the CRM after a run (see domain.figures).
     figures: tuple[FigureRule, ...] = ()
+    # Which way an unbound record may create its partner (e.g. invoices start in the CRM: a
+    # Xero-made invoice is reported, not copied into the CRM without its products).
+    creates: Direction = Direction.BOTH
 
     @field_validator("fields")
     @classmethod

@@ -393,6 +393,15 @@ class _Planner:
             if policy is DuplicatePolicy.OVERWRITE:
                 self.claimed.add(partner.id)
                 return self._link_overwrite(record, partner, label, key_field or "")
+        if not flow.creates.writes(other):
+            return Skip(
+                side,
+                record,
+                f"made in the {SIDE_LABEL[side]} system, and flow {flow.name} creates records "
+                f"in the {SIDE_LABEL[side]} system only; create it there, or give it "
+                "the match key of an existing record",
+                label,
+            )
         return self._create(record, label)
 
     def _match(self, record: Record) -> tuple[Record | None, str | None, str | None]:

@@ -78,6 +78,7 @@ class PageProcessor:
         key_fields: dict[str, set[str]],
         sync_dependency: Callable[[str, Side, str], bool | None] | None = None,
         run_key: str = "",
+        on_processed: Callable[[str, Side, Sequence[Record]], None] | None = None,
     ) -> None:
         self.store = store
         self.systems = systems
@@ -90,6 +91,8 @@ class PageProcessor:
         self.key_fields = key_fields
         self.sync_dependency = sync_dependency
         self.run_key = run_key
+        # Told of every page processed (the figures step notes what may have moved).
+        self.on_processed = on_processed
         self.state = FlowState()
 
     def module(self, side: Side) -> str:
@@ -205,6 +208,8 @@ class PageProcessor:
             self._archive(side, archives, outcome)
             self._write_back_due(side, [a for a in actions if isinstance(a, WriteBackDue)], outcome)
         self.state.done[side].update(r.id for r in records)
+        if self.on_processed is not None:
+            self.on_processed(self.flow.name, side, records)
         return outcome
 
     def _resolve_dependencies(

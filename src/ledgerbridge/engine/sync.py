@@ -20,6 +20,7 @@ from ledgerbridge.domain.mapping import FlowMap
 from ledgerbridge.domain.ordering import order_flows
 from ledgerbridge.domain.records import Record, Side
 from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem, RunKind, RunStatus
+from ledgerbridge.engine.figures import FiguresStep
 from ledgerbridge.engine.model import (
     NoProgress,
     Notifier,
@@ -177,6 +178,16 @@ class _Run:
         self.pending_ids: dict[tuple[str, Side], set[str]] = {}
         self.started = engine.clock()
         self._depth = 0
+        # Accounting figures (receivables, sales) go back to the CRM once the flows are done.
+        self.figures: FiguresStep | None = None
+        if FiguresStep.wanted(integration.flows) and not request.dry_run:
+            self.figures = FiguresStep(
+                store=self.store,
+                systems=systems,
+                integration_id=self.iid,
+                flows=integration.flows,
+                counts=self.counts,
+            )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -235,9 +246,22 @@ class _Run:
                 if not self.request.dry_run:
                     self._check_budget(flow)
                 self._run_flow(flow)
+            self._run_figures()
         except (FatalError, RetriableError) as exc:
             return self._stopped(exc)
         return self._finish(None)
+
+    def _run_figures(self) -> None:
+        """The figures step, after every flow: CRM fields the accounting side computes."""
+        if self.figures is None:
+            return
+        for done in self.figures.run():
+            outcome = PageOutcome(
+                items=done.items,
+                failed_ids=[i.record_id for i in done.items if i.outcome is Outcome.FAILED],
+                ok_ids=done.ok_ids,
+            )
+            self._record(self._processor(self.flows[done.flow]), Side.BOOKS, outcome)
 
     def _stopped(self, exc: FatalError | RetriableError) -> RunReport:
         """Finish a run a whole-run error stopped, saying whether and when it may go on."""
@@ -292,6 +316,7 @@ class _Run:
                     self.counts.add(flow.name, side, Outcome.FAILED)
                 else:
                     self._record(processor, side, processor.process(side, records))
+                    self._run_figures()
             else:
                 raise ConfigError(
                     f"flow {flow.name} does not carry {side.value} records "
@@ -317,6 +342,7 @@ class _Run:
                 dry_run=self.request.dry_run,
                 key_fields=self.key_fields,
                 sync_dependency=self._sync_dependency,
+                on_processed=self.figures.note if self.figures is not None else None,
             )
             self.processors[flow.name] = proc
         return proc

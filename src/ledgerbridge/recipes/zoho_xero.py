@@ -17,6 +17,7 @@ from ledgerbridge.domain.config import (
     Direction,
     DuplicatePolicy,
     FieldRule,
+    FigureRule,
     FlowConfig,
     IntegrationConfig,
     KeyKind,
@@ -86,6 +87,11 @@ ACCOUNTS = FlowConfig(
     ),
     write_back=(_xero_id_write_back(),),
     views=(ADD_TO_XERO,),
+    # Kept current after every run that touched the account or one of its invoices.
+    figures=(
+        FigureRule(figure="receivables_outstanding", crm="Outstanding_Receivables"),
+        FigureRule(figure="sales_total", crm="Total_Sales"),
+    ),
 )
 
 VENDORS = FlowConfig(
@@ -196,6 +202,8 @@ INVOICES = FlowConfig(
     # The account (and every product on the lines) is synced first.
     depends_on=("accounts", "products"),
     direction=Direction.BOTH,
+    # Invoices start in the CRM (their lines need CRM products); Xero sends its answers back.
+    creates=Direction.CRM_TO_BOOKS,
     fields=(
         FieldRule(crm="Invoice_Number", books="InvoiceNumber", direction=Direction.CRM_TO_BOOKS),
         FieldRule(crm="Subject", books="Reference"),

@@ -118,6 +118,11 @@ def _default_phones() -> list[dict[str, Any]]:
     return [{"PhoneType": kind} for kind in ("DEFAULT", "DDI", "FAX", "MOBILE")]
 
 
+def _no_balances() -> dict[str, Any]:
+    zero = {"Outstanding": 0.0, "Overdue": 0.0}
+    return {"AccountsReceivable": dict(zero), "AccountsPayable": dict(zero)}
+
+
 def _day_fields(name: str, day: date) -> dict[str, str]:
     return {name: ms_day(day), f"{name}String": f"{day.isoformat()}T00:00:00"}
 
@@ -295,7 +300,50 @@ class XeroState:
             return rendered
         if kind in ("tax_rates",):
             return [dict(r.doc) for r in rows]
+        if kind == "contacts":
+            balances = self._balances([r.id for r in rows])
+            return [
+                {
+                    **r.doc,
+                    "UpdatedDateUTC": ms_date(r.modified),
+                    "Balances": balances.get(r.id, _no_balances()),
+                }
+                for r in rows
+            ]
         return [{**r.doc, "UpdatedDateUTC": ms_date(r.modified)} for r in rows]
+
+    def _balances(self, contact_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Outstanding and overdue sales (ACCREC) and bills (ACCPAY) per contact, as Xero sums
+        them: approved invoices' AmountDue, overdue once their due date has passed. Like
+        Xero, a payment or a new invoice changes these without touching the contact's
+        UpdatedDateUTC."""
+        if not contact_ids:
+            return {}
+        today = self.clock.now().date()
+        sums: dict[str, dict[str, dict[str, Decimal]]] = {}
+        found = self._collections["invoices"].find(
+            {"Contact.ContactID": contact_ids, "Status": ["AUTHORISED", "SUBMITTED"]},
+            order_by="seq",
+            case_insensitive=True,
+        )
+        for doc in found:
+            contact = str(doc.get("Contact", {}).get("ContactID", "")).lower()
+            side = "AccountsReceivable" if doc.get("Type") == "ACCREC" else "AccountsPayable"
+            due = Decimal(str(doc.get("AmountDue") or 0))
+            totals = sums.setdefault(contact, {}).setdefault(
+                side, {"Outstanding": Decimal(0), "Overdue": Decimal(0)}
+            )
+            totals["Outstanding"] += due
+            day = parse_day(str(doc.get("DueDateString") or ""))
+            if day is not None and day < today:
+                totals["Overdue"] += due
+        out: dict[str, dict[str, Any]] = {}
+        for contact, by_side in sums.items():
+            rendered = _no_balances()
+            for side, totals in by_side.items():
+                rendered[side] = {k: money(v) for k, v in totals.items()}
+            out[contact] = rendered
+        return out
 
     def get(self, kind: Kind, record_id: str) -> dict[str, Any] | None:
         row = self._collections[kind].get_row(record_id.lower())
