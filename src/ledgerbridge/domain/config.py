@@ -290,6 +290,27 @@ class ViewCondition(_Model):
         return self
 
 
+class RelatedConfig(_Model):
+    """Child records gathered under their parent (an account's contacts), mapped as its fields.
+
+    The engine reads the children whose ``parent_field`` lookup points at each parent and puts
+    them on the parent as ``@<name>``: ``{"primary": {...}, "others": [...]}``. The primary
+    child is the one whose ``primary_field`` is true (or the only child). A change to a child
+    re-syncs its parent. Children failing ``required`` are left out with the rule's message.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")
+    crm_module: str
+    parent_field: str
+    primary_field: str | None = None
+    fields: tuple[str, ...]  # child fields carried (besides id)
+    required: tuple[RequiredRule, ...] = ()
+    # Others past this many are named in the run (the accounting side keeps no more).
+    max_others: int | None = None
+    # Why a child with no parent does not sync.
+    orphan_message: str = "it has no parent record, so it does not sync"
+
+
 class FigureRule(_Model):
     """A figure the accounting side computes (``receivables_outstanding``, ``sales_total``),
     written to a CRM field of the flow's bound records after each run."""
@@ -342,6 +363,8 @@ class FlowConfig(_Model):
     # Which way an unbound record may create its partner (e.g. invoices start in the CRM: a
     # Xero-made invoice is reported, not copied into the CRM without its products).
     creates: Direction = Direction.BOTH
+    # Child records gathered under each CRM record (contacts under their account).
+    related: tuple[RelatedConfig, ...] = ()
 
     @field_validator("fields")
     @classmethod
