@@ -27,6 +27,7 @@ from ledgerbridge.engine import lifecycle
 from ledgerbridge.engine.fetch import fetch as fetch_records
 from ledgerbridge.engine.model import RunReport, SyncRequest, Window, WindowKind
 from ledgerbridge.engine.report import summary_lines
+from ledgerbridge.portal import commands as user_commands
 from ledgerbridge.recipes import registry
 from ledgerbridge.sandbox.runner import sandbox_command
 from ledgerbridge.settings import load_settings
@@ -53,6 +54,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(connection_app, name="connection")
 app.add_typer(integration_app, name="integration")
 app.add_typer(api_commands.token_app, name="token")
+app.add_typer(user_commands.user_app, name="user")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)

@@ -20,6 +20,7 @@ from ledgerbridge.store.migrate import is_current, upgrade
 from ledgerbridge.store.pending import PendingRepository
 from ledgerbridge.store.runs import RunRepository
 from ledgerbridge.store.tokens import TokenRepository
+from ledgerbridge.store.users import UsersRepository
 
 
 class Store:
@@ -36,6 +37,7 @@ class Store:
         self.checkpoints = CheckpointRepository(engine)
         self.created = CreatedRepository(engine)
         self.tokens = TokenRepository(engine)
+        self.users = UsersRepository(engine)
 
     @classmethod
     def open(cls, url: str, secrets: SecretBox, *, migrate: bool = True) -> Store:

@@ -50,6 +50,8 @@ class IntegrationRow:
     flows: tuple[FlowConfig, ...]
     created_at: datetime
     updated_at: datetime
+    # The portal user who made it (None: made from the CLI or config files; admins only).
+    owner_id: int | None = None
 
     def flow(self, name: str) -> FlowConfig:
         for flow in self.flows:
@@ -71,6 +73,7 @@ _SELECT = sa.select(
     integrations.c.schedule,
     integrations.c.created_at,
     integrations.c.updated_at,
+    integrations.c.owner_id,
     _crm.c.name.label("crm_connection"),
     _books.c.name.label("books_connection"),
 ).select_from(
@@ -137,7 +140,7 @@ class IntegrationRepository:
         self._engine = engine
         self._box = box
 
-    def create(self, config: IntegrationConfig) -> IntegrationRow:
+    def create(self, config: IntegrationConfig, *, owner_id: int | None = None) -> IntegrationRow:
         exists = ConfigError(
             f"an integration named {config.name!r} already exists; choose another name or "
             "`ledgerbridge integration import --replace`"
@@ -162,6 +165,7 @@ class IntegrationRepository:
                         notify_email=config.notify_email,
                         schedule=config.schedule.model_dump(mode="json"),
                         settings={},
+                        owner_id=owner_id,
                         created_at=now,
                         updated_at=now,
                     )
@@ -388,6 +392,7 @@ def _integration_row(head: RowMapping, stored_flows: Sequence[tuple[str, Any]]) 
         flows=tuple(_flow_config(name, flow, cfg) for flow, cfg in stored_flows),
         created_at=head["created_at"],
         updated_at=head["updated_at"],
+        owner_id=head["owner_id"],
     )
 
 

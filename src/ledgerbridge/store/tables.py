@@ -77,6 +77,14 @@ integrations = sa.Table(
     sa.Column("button_secret_encrypted", sa.LargeBinary(), nullable=True),
     _created_at(),
     _updated_at(),
+    # The portal user who made it; only that user and admins see it. None: made from the CLI
+    # or the config files, visible to admins only.
+    sa.Column(
+        "owner_id",
+        sa.Integer(),
+        sa.ForeignKey("users.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
 )
 
 flows = sa.Table(
@@ -216,4 +224,35 @@ api_tokens = sa.Table(
     sa.Column("revoked", sa.Boolean(), nullable=False),
     sa.Column("last_used_at", UTCDateTime(), nullable=True),
     _created_at(),
+    # The user the token acts for; None: an installation-wide token made from the CLI.
+    sa.Column(
+        "user_id",
+        sa.Integer(),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+)
+
+# People who log into the portal. E-mail addresses are stored lowercase; passwords only as
+# argon2id hashes.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("is_admin", sa.Boolean(), nullable=False),
+    _created_at(),
+    sa.Column("last_login_at", UTCDateTime(), nullable=True),
+)
+
+# Failed logins, by e-mail address and by client address, to slow down password guessing.
+# Rows older than the throttling window are deleted as new failures arrive.
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, index=True),
+    sa.Column("ip", sa.String(64), nullable=False, index=True),
+    sa.Column("at", UTCDateTime(), nullable=False, index=True),
 )

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ledgerbridge import __version__
+from ledgerbridge import __version__, portal
 from ledgerbridge.bootstrap import App
 from ledgerbridge.jobs.dispatch import Dispatcher
 from ledgerbridge.web import button, webhooks
@@ -47,6 +47,7 @@ def create_app(
     web.include_router(webhooks.router)
     web.include_router(button.router)
     api.install(web)
+    portal.install(web, application)
 
     @web.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -1,0 +1,84 @@
+"""Portal tests: the web app in process (TestClient) over a real store, with users to log in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledgerbridge.bootstrap import App
+from ledgerbridge.store.users import User
+from ledgerbridge.web.app import create_app
+from tests.integration.web.live import application
+from tests.support.dispatch import RecordingDispatcher
+
+ADMIN_EMAIL = "admin@example.com"
+USER_EMAIL = "alice@example.com"
+OTHER_EMAIL = "bob@example.com"
+PASSWORD = "correct horse battery"
+
+_CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page carries in its <meta> tag."""
+    found = _CSRF.search(html)
+    assert found is not None, "the page has no csrf-token meta tag"
+    return found.group(1)
+
+
+@dataclass
+class Portal:
+    app: App
+    dispatcher: RecordingDispatcher
+    client: TestClient
+    admin: User
+    user: User
+    other: User
+
+    def new_client(self) -> TestClient:
+        """Another browser: its own cookies."""
+        return TestClient(self.client.app, follow_redirects=False)
+
+    def csrf(self, client: TestClient | None = None, path: str = "/login") -> str:
+        page = (client or self.client).get(path)
+        assert page.status_code == 200, page.text
+        return csrf_of(page.text)
+
+    def login(self, email: str = USER_EMAIL, client: TestClient | None = None) -> TestClient:
+        browser = client or self.client
+        answer = browser.post(
+            "/login",
+            data={"email": email, "password": PASSWORD, "csrf_token": self.csrf(browser)},
+        )
+        assert answer.status_code == 303, answer.text
+        return browser
+
+    def post(self, path: str, data: dict[str, str] | None = None, *, page: str = "/") -> object:
+        """POST a form from a logged-in page, with that page's CSRF token."""
+        return self.client.post(path, data={**(data or {}), "csrf_token": self.csrf(path=page)})
+
+
+def make_portal(tmp_path: Path, db_url: str | None = None) -> Iterator[Portal]:
+    app = application(tmp_path, db_url)
+    try:
+        users = app.store.users
+        admin = users.create(ADMIN_EMAIL, PASSWORD, admin=True)
+        user = users.create(USER_EMAIL, PASSWORD)
+        other = users.create(OTHER_EMAIL, PASSWORD)
+        dispatcher = RecordingDispatcher()
+        web = create_app(app, dispatcher)
+        with TestClient(web, follow_redirects=False) as client:
+            yield Portal(app, dispatcher, client, admin, user, other)
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Iterator[Portal]:
+    """The portal on SQLite with an admin and two plain users, nobody logged in."""
+    yield from make_portal(tmp_path)
