@@ -23,10 +23,12 @@ from ledgerbridge.domain.config import Direction, IntegrationConfig
 from ledgerbridge.domain.errors import ConfigError, LedgerbridgeError, StateError
 from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import RunStatus
+from ledgerbridge.domain.validation import Severity, errors
 from ledgerbridge.engine import lifecycle
 from ledgerbridge.engine.fetch import fetch as fetch_records
 from ledgerbridge.engine.model import RunReport, SyncRequest, Window, WindowKind
 from ledgerbridge.engine.report import summary_lines
+from ledgerbridge.engine.validate import validate_config
 from ledgerbridge.portal import commands as user_commands
 from ledgerbridge.recipes import registry
 from ledgerbridge.sandbox.runner import sandbox_command
@@ -164,12 +166,38 @@ def integration_create(
     crm: Annotated[str, typer.Option(help="The CRM connection's name.")],
     books: Annotated[str, typer.Option(help="The accounting connection's name.")],
     recipe: Annotated[str, typer.Option(help="Default flows to start from.")] = "starter",
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option", help="A recipe option KEY=VALUE (repeat), e.g. customers=contacts."
+        ),
+    ] = None,
 ) -> None:
     """Create an integration from a recipe."""
-    config = registry.build(recipe, name=name, crm_connection=crm, books_connection=books)
+    config = registry.build(
+        recipe,
+        name=name,
+        crm_connection=crm,
+        books_connection=books,
+        options=registry.parse_option_args(option),
+    )
     with _app() as application:
+        _check_config(application, config)
         row = application.store.integrations.create(config)
     out.print(f"integration {row.name} created with flows: {', '.join(f.name for f in row.flows)}")
+
+
+def _check_config(application: App, config: IntegrationConfig) -> None:
+    """Refuse a config whose mapping does not fit the systems' fields; print the warnings."""
+    problems = validate_config(application, config)
+    for problem in problems:
+        if problem.severity is Severity.WARNING:
+            err.print(f"warning: {problem}", markup=False, highlight=False)
+    failed = errors(problems)
+    if failed:
+        raise ConfigError(
+            "the configuration was not saved:\n" + "\n".join(f"- {p}" for p in failed)
+        )
 
 
 @integration_app.command("list")
@@ -246,6 +274,7 @@ def integration_import(
                 f"an integration named {config.name} already exists; add --replace to replace "
                 "its configuration (bindings of flows that remain are kept)"
             )
+        _check_config(application, config)
         row = store.integrations.replace(config) if exists else store.integrations.create(config)
     out.print(f"integration {row.name} {'replaced' if exists else 'created'}")
 
