@@ -28,6 +28,8 @@ class ApiToken:
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
+    # The user it acts for (sees only that user's integrations); None: installation-wide.
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ _COLUMNS = (
     api_tokens.c.created_at,
     api_tokens.c.last_used_at,
     api_tokens.c.revoked,
+    api_tokens.c.user_id,
 )
 
 
@@ -59,6 +62,7 @@ def _token(r: RowMapping) -> ApiToken:
         created_at=r["created_at"],
         last_used_at=r["last_used_at"],
         revoked=bool(r["revoked"]),
+        user_id=r["user_id"],
     )
 
 
@@ -66,8 +70,11 @@ class TokenRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def create(self, name: str) -> IssuedToken:
-        """A new token called ``name``; a name may be reused once its token is revoked."""
+    def create(self, name: str, *, user_id: int | None = None) -> IssuedToken:
+        """A new token called ``name``, acting for ``user_id`` when given.
+
+        A name may be reused once its token is revoked.
+        """
         if not name or len(name) > _NAME_LIMIT or not name.isprintable():
             raise ConfigError(
                 f"token name {name!r} must be 1 to {_NAME_LIMIT} printable characters, "
@@ -88,7 +95,11 @@ class TokenRepository:
             new_id = conn.execute(
                 api_tokens.insert()
                 .values(
-                    name=name, token_hash=token_hash(secret), revoked=False, created_at=utcnow()
+                    name=name,
+                    token_hash=token_hash(secret),
+                    revoked=False,
+                    created_at=utcnow(),
+                    user_id=user_id,
                 )
                 .returning(api_tokens.c.id)
             ).scalar_one()
@@ -120,7 +131,9 @@ class TokenRepository:
             conn.execute(
                 api_tokens.update().where(api_tokens.c.id == row["id"]).values(revoked=True)
             )
-        return ApiToken(row["id"], name, row["created_at"], row["last_used_at"], revoked=True)
+        return ApiToken(
+            row["id"], name, row["created_at"], row["last_used_at"], True, row["user_id"]
+        )
 
     def authenticate(self, secret: str) -> ApiToken | None:
         """The active token ``secret`` is, noting its use; ``None`` for anything else.
@@ -140,4 +153,4 @@ class TokenRepository:
             conn.execute(
                 api_tokens.update().where(api_tokens.c.id == row["id"]).values(last_used_at=now)
             )
-        return ApiToken(row["id"], row["name"], row["created_at"], now, revoked=False)
+        return ApiToken(row["id"], row["name"], row["created_at"], now, False, row["user_id"])

@@ -84,14 +84,14 @@ def test_bad_sync_input_names_the_field_and_queues_nothing(api: Api) -> None:
 def test_unknown_paused_and_disabled_integrations_are_refused(api: Api) -> None:
     record = "/api/v1/integrations/{}/records/accounts/crm/1/sync"
     for path in ("/api/v1/integrations/nope/sync", record.format("nope")):
-        _refused(api, api.http.post(path, headers=api.auth), 404, "'nope'", "integration list")
+        _refused(api, api.http.post(path, headers=api.auth), 404, "'nope'", "GET /api/v1/")
     _refused(api, api.http.get("/api/v1/integrations/nope/runs", headers=api.auth), 404, "nope")
     api.app.store.integrations.set_state("live", "paused")
     for path in (SYNC, record.format("live")):
-        _refused(api, api.http.post(path, headers=api.auth), 409, "paused", "resume live")
+        _refused(api, api.http.post(path, headers=api.auth), 409, "paused", "live/resume")
     api.app.store.integrations.set_state("live", "disabled")
     for path in (SYNC, record.format("live")):
-        _refused(api, api.http.post(path, headers=api.auth), 409, "disabled", "enable live")
+        _refused(api, api.http.post(path, headers=api.auth), 409, "disabled", "live/enable")
 
 
 def test_one_record_is_queued_from_either_side(api: Api) -> None:
@@ -173,19 +173,3 @@ def test_runs_are_listed_newest_first_and_read_with_their_items(api: Api) -> Non
     ]
     assert detail["items"][0]["label"] == "Acme"
     _refused(api, api.http.get("/api/v1/runs/999999", headers=api.auth), 404, "999999")
-
-
-def test_the_openapi_document_describes_the_api(api: Api) -> None:
-    doc = api.http.get("/openapi.json").json()
-    paths = doc["paths"]
-    assert {
-        "/api/v1/integrations/{name}/sync",
-        "/api/v1/integrations/{name}/records/{flow}/{side}/{record_id}/sync",
-        "/api/v1/integrations/{name}/runs",
-        "/api/v1/runs/{run_id}",
-    } <= set(paths)
-    sync = paths["/api/v1/integrations/{name}/sync"]["post"]
-    assert sync["security"] == [{"HTTPBearer": []}]
-    assert {"202", "401", "404", "409", "422"} <= set(sync["responses"])
-    assert {"SyncIn", "WindowIn", "RunDetail", "Problem"} <= set(doc["components"]["schemas"])
-    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledgerbridge.bootstrap import App, bootstrap
+from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.settings import load_settings
 
 token_app = typer.Typer(help="Tokens that open the REST API (/api/v1).", no_args_is_help=True)
@@ -35,10 +36,27 @@ def _when(moment: datetime | None) -> str:
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Argument(help="Who or what will use it, e.g. reporting.")],
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="A portal user's e-mail: the token sees and acts on that user's integrations "
+            "only. Without it the token opens the whole installation.",
+        ),
+    ] = None,
 ) -> None:
     """Make a token; it is printed once and only its hash is kept."""
     with _application() as application:
-        issued = application.store.tokens.create(name)
+        store = application.store
+        user_id = None
+        if user is not None:
+            found = store.users.by_email(user)
+            if found is None:
+                raise ConfigError(
+                    f"no user with e-mail {user!r}; `ledgerbridge user list` shows them"
+                )
+            user_id = found.id
+        issued = store.tokens.create(name, user_id=user_id)
     # The token alone on stdout, so scripts can capture it; the advice goes to stderr.
     print(issued.secret)
     advice = f"token {name} created; it is not shown again. Send it as: "
@@ -52,10 +70,12 @@ def token_list() -> None:
     """List tokens (names and dates; the tokens themselves are not kept)."""
     with _application() as application:
         tokens = application.store.tokens.list()
-    table = Table("name", "created", "last used", "state")
+        emails = {u.id: u.email for u in application.store.users.list()}
+    table = Table("name", "user", "created", "last used", "state")
     for token in tokens:
         table.add_row(
             token.name,
+            "(installation)" if token.user_id is None else emails.get(token.user_id, "?"),
             _when(token.created_at),
             _when(token.last_used_at),
             "revoked" if token.revoked else "active",
