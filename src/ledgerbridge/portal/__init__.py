@@ -25,7 +25,7 @@ from ledgerbridge.portal.sessions import (
     secure_cookies,
     session_secret,
 )
-from ledgerbridge.web.access import IntegrationHiddenError
+from ledgerbridge.web.access import ConnectionHiddenError, IntegrationHiddenError
 from ledgerbridge.web.problems import problem
 
 API_PREFIX = "/api/"
@@ -95,6 +95,18 @@ async def _on_hidden(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _on_hidden_connection(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith(API_PREFIX):
+        return problem(404, str(exc))
+    return render(
+        request,
+        "error.html",
+        status_code=404,
+        title="Not found",
+        message="There is no such connection, or it is not yours to manage.",
+    )
+
+
 def page_modules() -> list[str]:
     """The modules of ``portal.pages``, by name."""
     return sorted(m.name for m in pkgutil.iter_modules(pages.__path__))
@@ -115,6 +127,7 @@ def install(web: FastAPI, application: App) -> None:
     web.add_exception_handler(LoginRequiredError, _on_login_required)
     web.add_exception_handler(CsrfRefusedError, _on_csrf)
     web.add_exception_handler(IntegrationHiddenError, _on_hidden)
+    web.add_exception_handler(ConnectionHiddenError, _on_hidden_connection)
     web.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     web.include_router(auth.router)
     for name in page_modules():

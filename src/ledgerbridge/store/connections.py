@@ -27,6 +27,8 @@ class ConnectionRow:
     secrets_version: int
     created_at: datetime
     updated_at: datetime
+    # The portal user who added it (None: added from the CLI; admins manage it).
+    owner_id: int | None = None
 
 
 def _row(r: RowMapping) -> ConnectionRow:
@@ -38,6 +40,7 @@ def _row(r: RowMapping) -> ConnectionRow:
         secrets_version=r["secrets_version"],
         created_at=r["created_at"],
         updated_at=r["updated_at"],
+        owner_id=r["owner_id"],
     )
 
 
@@ -49,6 +52,7 @@ _COLUMNS = (
     connections.c.secrets_version,
     connections.c.created_at,
     connections.c.updated_at,
+    connections.c.owner_id,
 )
 
 
@@ -64,7 +68,13 @@ class ConnectionRepository:
         self._box = box
 
     def add(
-        self, name: str, system: str, settings: dict[str, Any], secrets: dict[str, Any]
+        self,
+        name: str,
+        system: str,
+        settings: dict[str, Any],
+        secrets: dict[str, Any],
+        *,
+        owner_id: int | None = None,
     ) -> ConnectionRow:
         if not name.strip():
             raise ConfigError("a connection needs a name")
@@ -80,6 +90,7 @@ class ConnectionRepository:
                         settings=settings,
                         secrets=blob,
                         secrets_version=1,
+                        owner_id=owner_id,
                         created_at=now,
                         updated_at=now,
                     )

@@ -60,6 +60,13 @@ connections = sa.Table(
     sa.Column("secrets_version", sa.Integer(), nullable=False),
     _created_at(),
     _updated_at(),
+    # The portal user who added it; that user and admins manage it. None: added from the CLI.
+    sa.Column(
+        "owner_id",
+        sa.Integer(),
+        sa.ForeignKey("users.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
 )
 
 integrations = sa.Table(

@@ -9,8 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledgerbridge.domain.errors import ConfigError
-from ledgerbridge.store import IntegrationRow, Store
+from ledgerbridge.store import ConnectionRow, IntegrationRow, Store
 from ledgerbridge.store.users import User
+
+
+class ConnectionHiddenError(ConfigError):
+    """No connection of that name that this principal may use (it may exist for others)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no connection named {name!r}")
+        self.name = name
 
 
 class IntegrationHiddenError(ConfigError):
@@ -44,6 +52,12 @@ class Principal:
             return True
         return self.user_id is not None and integration.owner_id == self.user_id
 
+    def can_manage(self, connection: ConnectionRow) -> bool:
+        """May reconnect, disconnect or delete ``connection``: admins, and whoever added it."""
+        if self.is_admin:
+            return True
+        return self.user_id is not None and connection.owner_id == self.user_id
+
 
 def visible_integrations(store: Store, principal: Principal) -> list[IntegrationRow]:
     """The integrations ``principal`` may see, by name."""
@@ -58,4 +72,28 @@ def require_integration(store: Store, principal: Principal, name: str) -> Integr
         raise IntegrationHiddenError(name) from None
     if not principal.can_see(row):
         raise IntegrationHiddenError(name)
+    return row
+
+
+def visible_connections(store: Store, principal: Principal) -> list[ConnectionRow]:
+    """The connections ``principal`` may use: its own, and those its integrations use."""
+    rows = store.connections.list()
+    if principal.is_admin:
+        return rows
+    used = {
+        name
+        for integration in visible_integrations(store, principal)
+        for name in (integration.crm_connection, integration.books_connection)
+    }
+    return [row for row in rows if principal.can_manage(row) or row.name in used]
+
+
+def require_connection(store: Store, principal: Principal, name: str) -> ConnectionRow:
+    """The connection ``name`` if ``principal`` may manage it; else refused as if missing."""
+    try:
+        row = store.connections.get(name)
+    except ConfigError:
+        raise ConnectionHiddenError(name) from None
+    if not principal.can_manage(row):
+        raise ConnectionHiddenError(name)
     return row

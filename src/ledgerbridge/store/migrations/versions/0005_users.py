@@ -1,4 +1,4 @@
-"""Portal users, failed logins for throttling, and who owns integrations and API tokens.
+"""Portal users, failed logins for throttling, and who owns connections, integrations, tokens.
 
 Revision ID: 0005
 Revises: 0004
@@ -43,6 +43,11 @@ def upgrade() -> None:
     op.create_index("ix_login_failures_email", "login_failures", ["email"])
     op.create_index("ix_login_failures_ip", "login_failures", ["ip"])
     op.create_index("ix_login_failures_at", "login_failures", ["at"])
+    with op.batch_alter_table("connections") as batch:
+        batch.add_column(sa.Column("owner_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            "fk_connections_owner_id_users", "users", ["owner_id"], ["id"], ondelete="SET NULL"
+        )
     with op.batch_alter_table("integrations") as batch:
         batch.add_column(sa.Column("owner_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -61,6 +66,9 @@ def downgrade() -> None:
         batch.drop_column("user_id")
     with op.batch_alter_table("integrations") as batch:
         batch.drop_constraint("fk_integrations_owner_id_users", type_="foreignkey")
+        batch.drop_column("owner_id")
+    with op.batch_alter_table("connections") as batch:
+        batch.drop_constraint("fk_connections_owner_id_users", type_="foreignkey")
         batch.drop_column("owner_id")
     op.drop_index("ix_login_failures_at", table_name="login_failures")
     op.drop_index("ix_login_failures_ip", table_name="login_failures")
