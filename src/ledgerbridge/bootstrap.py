@@ -152,7 +152,13 @@ def _open_zoho_books(row: ConnectionRow, app: App) -> Connector:
 
 def bootstrap(settings: Settings, *, migrate: bool = True) -> App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    secrets = SecretBox.from_environment(settings.data_dir, allow_generate=settings.development)
+    # The settings already read the key from the environment, the settings file or a secret
+    # file; only they are consulted, so every source works the same way.
+    secrets = SecretBox.from_environment(
+        settings.data_dir,
+        allow_generate=settings.development,
+        environ=settings.secret_key_environ(),
+    )
     store = Store.open(settings.db_url, secrets, migrate=migrate)
     smtp = load_smtp_settings()
     engine = SyncEngine(
