@@ -37,7 +37,7 @@ from ledgerbridge.connectors.http.client import ApiClient
 from ledgerbridge.connectors.http.limiter import Limits, RateLimiter
 from ledgerbridge.connectors.http.oauth import OAuthClient, exchange_code, utc_now
 from ledgerbridge.connectors.http.tokens import TokenSet, TokenStore
-from ledgerbridge.connectors.zoho_crm import answers, escaping
+from ledgerbridge.connectors.zoho_crm import answers, escaping, views
 from ledgerbridge.connectors.zoho_crm.accounts import (
     ZohoAuth,
     accounts_url,
@@ -58,7 +58,9 @@ from ledgerbridge.connectors.zoho_crm.metadata import (
     field_meta,
     module_summary,
 )
+from ledgerbridge.domain.config import ViewCondition
 from ledgerbridge.domain.errors import (
+    ConfigError,
     DailyLimitError,
     FatalError,
     RateLimitedError,
@@ -284,6 +286,25 @@ class ZohoCrmConnector:
                 },
             )
         return self._org
+
+    def org_info(self) -> OrgInfo:
+        """The organisation without its field lists: one call (base currency, currencies)."""
+        if self._org is not None:
+            return self._org
+        org = (self._get("org", "the organisation").get("org") or [{}])[0]
+        return OrgInfo(
+            name=str(org.get("company_name") or ""),
+            base_currency=str(org.get("iso_code") or "USD").upper(),
+            multi_currency=bool(org.get("mc_status")),
+        )
+
+    def view_conditions(self, module: str, view_id: str) -> tuple[ViewCondition, ...]:
+        """A custom view's criteria as conditions (``GET /settings/custom_views/{id}``)."""
+        body = self._get(f"settings/custom_views/{view_id}", "a custom view", module=module)
+        found = [v for v in body.get("custom_views") or [] if isinstance(v, Mapping)]
+        if not found:
+            raise ConfigError(f"the CRM has no custom view {view_id} of {module}")
+        return views.conditions(view_id, found[0].get("criteria"))
 
     def _field_groups(self, module: str, fields: Sequence[str] | None) -> list[list[str]]:
         """Groups of at most 50 names; the first holds ``Modified_Time`` for the order."""

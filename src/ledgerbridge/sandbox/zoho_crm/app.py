@@ -18,6 +18,7 @@ from ledgerbridge.sandbox.core.ledger import CallLedger
 from ledgerbridge.sandbox.core.limits import LimitDecision, RateLimiter
 from ledgerbridge.sandbox.core.oauth import OAuthError, OAuthServer
 from ledgerbridge.sandbox.zoho_crm import errors as e
+from ledgerbridge.sandbox.zoho_crm.conditions import Group, Node
 from ledgerbridge.sandbox.zoho_crm.fields import field_json
 from ledgerbridge.sandbox.zoho_crm.metadata import module_json, org_json, user_json
 from ledgerbridge.sandbox.zoho_crm.notifications import Channel
@@ -415,9 +416,9 @@ def _meta_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
                     "id": view.id,
                     "name": view.name,
                     "display_value": view.name,
-                    "system_name": "ALLVIEWS" if view.criteria is None else None,
-                    "system_defined": view.criteria is None,
-                    "default": view.criteria is None,
+                    "system_name": "ALLVIEWS" if view.condition() is None else None,
+                    "system_defined": view.condition() is None,
+                    "default": view.condition() is None,
                     "access_type": "public",
                     "category": "public_views",
                     "favorite": None,
@@ -431,6 +432,30 @@ def _meta_router(state: ZohoCrmState, auth: _Auth) -> APIRouter:
                 "more_records": False,
                 "default": views[0].id,
             },
+        }
+        return _json(state, 200, body)
+
+    @router.get("/settings/custom_views/{view_id}")
+    def custom_view(request: Request, view_id: str, module: str | None = None) -> Response:
+        auth(request)
+        if not module:
+            raise e.required_param("module")
+        mdef = state.module(module)
+        view = state.views.get(view_id)
+        if view is None or view.module != mdef.api_name:
+            raise e.invalid_param("id")
+        condition = view.condition()
+        body = {
+            "custom_views": [
+                {
+                    "id": view.id,
+                    "name": view.name,
+                    "display_value": view.name,
+                    "module": {"api_name": mdef.api_name},
+                    "system_defined": condition is None,
+                    "criteria": None if condition is None else _criteria_json(condition),
+                }
+            ]
         }
         return _json(state, 200, body)
 
@@ -924,3 +949,25 @@ def _admin_extras(router: APIRouter, state: ZohoCrmState, limiter: RateLimiter) 
 
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "create_app"]
+
+
+# Condition operators as a custom view's criteria names them; emptiness is ``${EMPTY}``.
+_COMPARATORS = {"equals": "equal", "is_null": "equal", "is_not_null": "not_equal"}
+
+
+def _criteria_json(node: Node) -> dict[str, Any]:
+    """A view's condition tree in the custom-view answer's ``criteria`` shape."""
+    if isinstance(node, Group):
+        return {"group_operator": node.joiner, "group": [_criteria_json(i) for i in node.items]}
+    value: Any
+    if node.operator in ("is_null", "is_not_null"):
+        value = "${EMPTY}"
+    elif node.operator in ("in", "not_in", "between"):
+        value = list(node.values)
+    else:
+        value = node.values[0] if node.values else None
+    return {
+        "comparator": _COMPARATORS.get(node.operator, node.operator),
+        "field": {"api_name": node.field},
+        "value": value,
+    }

@@ -83,6 +83,13 @@ class CustomView:
     module: str
     name: str
     criteria: str | None
+    # Views made by a person may use comparisons search criteria lack (contains, empty).
+    node: Node | None = None
+
+    def condition(self) -> Node | None:
+        if self.node is not None:
+            return self.node
+        return parse_criteria(self.criteria) if self.criteria else None
 
 
 @dataclass
@@ -236,6 +243,29 @@ class ZohoCrmState:
                 f"{ID_PREFIX}{number:07d}", module, "Add to Xero", "(Add_to_Xero:equals:true)"
             )
             number += 1
+
+    def define_view(
+        self, module: str, name: str, conditions: Sequence[tuple[str, str, Any]]
+    ) -> CustomView:
+        """A custom view of ``module`` whose records meet every ``(field, operator, value)``.
+
+        Operators are those of the condition tree: ``equals``, ``not_equal``, ``contains``,
+        ``starts_with``, ``ends_with``, ``in``, ``is_null``, ``is_not_null`` ...
+        """
+        mdef = self.module(module)
+        items: list[Node] = []
+        for api_name, operator, value in conditions:
+            if api_name not in mdef.fields:
+                raise KeyError(f"{module} has no field {api_name}")
+            values: tuple[Any, ...] = (
+                () if value is None else tuple(value) if isinstance(value, list) else (value,)
+            )
+            items.append(Comparison(api_name, operator, values))  # type: ignore[arg-type]
+        node: Node = items[0] if len(items) == 1 else Group("and", tuple(items))
+        view_id = f"{ID_PREFIX}{87001 + len(self.views) + 500:07d}"
+        view = CustomView(view_id, mdef.api_name, name, None, node)
+        self.views[view_id] = view
+        return view
 
     def view_for(self, module: str, name: str) -> CustomView:
         for view in self.views.values():
@@ -625,9 +655,10 @@ class ZohoCrmState:
             view = self.views.get(listing.cvid)
             if view is None or view.module != module.api_name:
                 raise e.invalid_param("cvid")
-            if view.criteria:
+            condition = view.condition()
+            if condition is not None:
                 compiler = Compiler(module, self.modules, lookup_mode="name")
-                sql, view_params = compiler.compile(parse_criteria(view.criteria))
+                sql, view_params = compiler.compile(condition)
                 where.append(f"({sql})")
                 params.extend(view_params)
         return " AND ".join(where), params
