@@ -441,8 +441,9 @@ class _Run:
         now = time.monotonic()
         if now - self._beat >= _HEARTBEAT_SECONDS:
             # Workers tell a live run from a dead one by this; once per interval is enough.
+            # The counts so far go with it, for pages in other processes that follow the run.
             self._beat = now
-            self.store.runs.heartbeat(self.run_id)
+            self.store.runs.heartbeat(self.run_id, self.counts)
         flow = proc.flow.name
         failed = {i.record_id: i.reason for i in outcome.items if i.outcome is Outcome.FAILED}
         known = self.pending_ids.setdefault((flow, side), set())

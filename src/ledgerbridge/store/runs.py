@@ -96,10 +96,16 @@ class RunRepository:
             ).scalar_one()
         return run_id
 
-    def heartbeat(self, run_id: int) -> None:
-        """Mark the run as alive, so ``mark_interrupted`` can tell a live run from a dead one."""
+    def heartbeat(self, run_id: int, counts: RunCounts | None = None) -> None:
+        """Mark the run as alive, so ``mark_interrupted`` can tell a live run from a dead one.
+
+        ``counts`` so far are kept with it: a page in another process shows the run's progress.
+        """
+        values: dict[str, Any] = {"heartbeat_at": utcnow()}
+        if counts is not None:
+            values["counts"] = counts.as_dict()
         with self._engine.begin() as conn:
-            conn.execute(runs.update().where(runs.c.id == run_id).values(heartbeat_at=utcnow()))
+            conn.execute(runs.update().where(runs.c.id == run_id).values(**values))
 
     def add_items(self, run_id: int, items: Sequence[RunItem]) -> None:
         if not items:
