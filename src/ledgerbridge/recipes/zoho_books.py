@@ -21,6 +21,7 @@ from ledgerbridge.domain.config import (
     Direction,
     DuplicatePolicy,
     FieldRule,
+    FigureRule,
     FlowConfig,
     IntegrationConfig,
     KeyKind,
@@ -88,12 +89,6 @@ CUSTOMERS = FlowConfig(
         ),
         FieldRule(crm="Phone", books="phone"),
         FieldRule(crm="Website", books="website"),
-        # Receivables: outstanding receivables on the CRM record, read from Books only.
-        FieldRule(
-            crm="Outstanding_Receivables",
-            books="outstanding_receivable_amount",
-            direction=Direction.BOOKS_TO_CRM,
-        ),
         *_kind("customer", "business"),
     ),
     required=(
@@ -105,6 +100,12 @@ CUSTOMERS = FlowConfig(
     ),
     write_back=(_BOOKS_ID,),
     views=(_books_view("customer", "business"),),
+    # Receivables: outstanding receivables and total sales on the CRM account, refreshed after
+    # every run that touched the customer (read from Books, never mapped back).
+    figures=(
+        FigureRule(figure="receivables_outstanding", crm="Outstanding_Receivables"),
+        FigureRule(figure="sales_total", crm="Total_Sales"),
+    ),
     # Deletions are not carried by default: a deleted counterpart is reported, never recreated.
     propagate_deletes=False,
 )
@@ -351,6 +352,8 @@ def _for_org(flow: FlowConfig, opts: BooksOptions, extent: str) -> FlowConfig:
             "direction": direction,
             "write_back": write_back,
             "propagate_deletes": opts.archive,
+            # One organisation's figures on the CRM record; a second's would overwrite them.
+            "figures": flow.figures if opts.organization == 1 else (),
         }
     )
 

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 import httpx
@@ -509,6 +510,73 @@ class ZohoBooksConnector:
                 return record
         return None
 
+    def archive_many(self, module_name: str, ids: Sequence[str]) -> list[WriteResult]:
+        """Mark contacts or items inactive (``POST /{module}/{id}/inactive``): kept, not deleted.
+
+        Books has no archive for documents; an invoice or purchase order is refused per record.
+        """
+        spec = module(module_name)
+        results: list[WriteResult] = []
+        for record_id in ids:
+            if spec.name not in ("contacts", "items"):
+                error = WriteError(
+                    "other",
+                    f"Zoho Books cannot mark {spec.name} inactive; void or delete it in Books",
+                )
+                results.append(WriteResult(ref=record_id, ok=False, error=error))
+                continue
+            # Marking inactive twice is harmless, so a lost answer is simply retried.
+            response = self._send("POST", f"{spec.name}/{record_id}/inactive", retry_writes=True)
+            body = answers.envelope(response)
+            if answers.code_of(body) == answers.CODE_OK and response.status_code < 400:
+                results.append(WriteResult(ref=record_id, ok=True, id=record_id))
+                continue
+            if answers.code_of(body) == -1:
+                answers.raise_for_call(response, f"marking a {spec.singular} inactive")
+            results.append(WriteResult(ref=record_id, ok=False, error=answers.write_error(body)))
+        return results
+
+    def figures(self, module_name: str, ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Figures of contacts by id: ``receivables_outstanding`` and ``sales_total``.
+
+        The outstanding receivables are the contact's own ``outstanding_receivable_amount``;
+        total sales add up its invoices that are neither draft nor void, in the base currency
+        (``total`` times the invoice's ``exchange_rate``). Contacts cost what ``get_many``
+        costs; invoices one filtered list per contact, or one read of all invoices when that
+        is cheaper (stopping, as ``find_many`` does, once it would cost more).
+        """
+        if module(module_name).name != "contacts":
+            return {}
+        out: dict[str, dict[str, float]] = {}
+        for contact in self.get_many("contacts", ids):
+            outstanding = contact.fields.get("outstanding_receivable_amount")
+            out[contact.id] = {
+                "receivables_outstanding": float(outstanding or 0),
+                "sales_total": 0.0,
+            }
+        if not out:
+            return out
+        spec = module("invoices")
+        invoices: list[Record] | None = None
+        if len(out) >= SCAN_FROM:
+            scanned, complete = self._scan(spec, budget=len(out))
+            invoices = scanned if complete else None
+        if invoices is None:
+            invoices = []
+            for contact_id in out:
+                invoices.extend(self._filtered(spec, "customer_id", contact_id))
+        sales: dict[str, Decimal] = {}
+        for invoice in invoices:
+            customer = str(invoice.fields.get("customer_id") or "")
+            if customer not in out or str(invoice.fields.get("status")) in NO_SALE:
+                continue
+            rate = Decimal(str(invoice.fields.get("exchange_rate") or 1))
+            total = Decimal(str(invoice.fields.get("total") or 0)) * rate
+            sales[customer] = sales.get(customer, Decimal(0)) + total
+        for customer, total in sales.items():
+            out[customer]["sales_total"] = float(total.quantize(Decimal("0.01")))
+        return out
+
     def update_many(self, module_name: str, patches: Sequence[Patch]) -> list[WriteResult]:
         spec = module(module_name)
         results = []
@@ -527,6 +595,10 @@ class ZohoBooksConnector:
                 answers.raise_for_call(response, f"updating a {spec.singular}")
             results.append(WriteResult(ref=patch.id, ok=False, error=answers.write_error(body)))
         return results
+
+
+# Invoices that are no sale (yet, or any more).
+NO_SALE = frozenset({"draft", "void"})
 
 
 def _key(value: Any) -> str:
