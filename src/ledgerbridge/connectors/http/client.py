@@ -11,6 +11,7 @@ import httpx
 
 from ledgerbridge.connectors.http.limiter import RateLimiter
 from ledgerbridge.domain.errors import AuthError, DailyLimitError, RateLimitedError, RetriableError
+from ledgerbridge.observability import metrics
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -69,12 +70,17 @@ class ApiClient:
         for attempt in range(self.max_attempts):
             self.limiter.acquire()
             self.attempts += 1
+            sent = time.monotonic()
             try:
                 response = self.http.request(
                     method, url, params=params, json=json, content=content, headers=headers
                 )
-            except (DailyLimitError, RateLimitedError):
+            except DailyLimitError:
                 # A spent budget (seen by a connector's answer hook) is no blip to retry.
+                metrics.api_limited(self.system, "day")
+                raise
+            except RateLimitedError:
+                metrics.api_limited(self.system, "minute")
                 raise
             except RetriableError as exc:
                 # Raised by the auth flow before anything was sent (the token endpoint was
@@ -84,6 +90,7 @@ class ApiClient:
                 self.sleep(self._backoff(attempt))
                 continue
             except (httpx.TimeoutException, httpx.TransportError) as exc:
+                metrics.api_call(self.system, "transport", time.monotonic() - sent)
                 last = f"{exc.__class__.__name__} on {method} {url}"
                 if not safe:
                     raise RetriableError(
@@ -96,8 +103,10 @@ class ApiClient:
                 self.limiter.release()
             self.limiter.observe(response.headers)
             status = response.status_code
+            metrics.api_call(self.system, status, time.monotonic() - sent)
             if status == 429:
                 problem = response.headers.get("x-rate-limit-problem", "").lower()
+                metrics.api_limited(self.system, "day" if problem == "day" else "minute")
                 if problem == "day":
                     self.limiter.day_spent()
                     raise DailyLimitError(

@@ -26,6 +26,16 @@ _DAY_HEADERS = ("x-daylimit-remaining",)
 _MINUTE_HEADERS = ("x-minlimit-remaining", "x-appminlimit-remaining")
 
 
+@dataclass(frozen=True, slots=True)
+class LimiterState:
+    """What a limiter knows now, for metrics."""
+
+    remaining_day: int | None
+    remaining_minute: int | None
+    waited_seconds: float
+    calls: int
+
+
 class RateLimiter:
     """Keeps one connection inside its limits: a sliding minute, a concurrency cap, a day.
 
@@ -115,6 +125,14 @@ class RateLimiter:
                             now = self._clock()
                             oldest = self._recent[0] if self._recent else now
                             self._pause_until = max(self._pause_until, oldest + 60.0)
+
+    def state(self) -> LimiterState:
+        return LimiterState(
+            remaining_day=self.remaining_day,
+            remaining_minute=self.remaining_minute,
+            waited_seconds=self.waited,
+            calls=self.calls,
+        )
 
     def budget(self) -> Budget | None:
         """What is left of the day's calls, when the API has a daily limit."""
