@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
+import pydantic
 import yaml
 from fastapi import Body, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -30,7 +31,7 @@ from ledgerbridge.web.api.models import (
     IntegrationCreate,
     IntegrationOut,
 )
-from ledgerbridge.web.api.problems import RefusedError, invalid
+from ledgerbridge.web.api.problems import RefusedError, invalid, invalid_model
 from ledgerbridge.web.deps import ApplicationDep
 
 router = api_router("integrations")
@@ -106,15 +107,21 @@ def list_integrations(application: ApplicationDep, principal: PrincipalDep) -> l
 
 def _from_recipe(body: IntegrationCreate) -> dict[str, Any]:
     recipe = body.recipe or ""  # the model's validator made sure all four are there
+    if recipe not in registry.RECIPES:
+        recipes = ", ".join(sorted(registry.RECIPES))
+        raise invalid([("recipe", f"no recipe named {recipe!r}; choose one of: {recipes}")])
     try:
         built = registry.build(
             recipe,
             name=body.name or "",
             crm_connection=body.crm_connection or "",
             books_connection=body.books_connection or "",
+            options=body.options,
         )
     except ConfigError as exc:
-        raise invalid([("recipe", str(exc))]) from None
+        raise invalid([("options", str(exc))]) from None
+    except pydantic.ValidationError as exc:  # e.g. a name the recipe cannot take
+        raise invalid_model(exc) from None
     config: dict[str, Any] = built.model_dump(mode="json")
     if body.notify_email is not None:
         config["notify_email"] = body.notify_email

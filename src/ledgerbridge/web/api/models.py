@@ -352,6 +352,13 @@ class IntegrationCreate(BaseModel):
                     "notify_email": "books@acme.example",
                     "flows": ["accounts", "products", "invoices"],
                 },
+                {
+                    "name": "acme-books",
+                    "recipe": "zoho_books",
+                    "crm_connection": "crm",
+                    "books_connection": "books",
+                    "options": {"customers": "accounts_and_contacts", "item_match": "sku"},
+                },
                 {"config": {"name": "acme", "crm_connection": "crm", "...": "..."}},
             ]
         },
@@ -364,6 +371,11 @@ class IntegrationCreate(BaseModel):
     recipe: str | None = Field(default=None, description="`zoho_xero`, `zoho_books`, `starter`.")
     crm_connection: str | None = None
     books_connection: str | None = None
+    options: dict[str, str] | None = Field(
+        default=None,
+        description="With a recipe that takes options (`zoho_books`): e.g. "
+        '`{"customers": "accounts_and_contacts", "item_match": "sku"}`.',
+    )
     notify_email: str | None = None
     schedule: ScheduleConfig | None = None
     flows: list[str] | None = Field(
@@ -375,7 +387,7 @@ class IntegrationCreate(BaseModel):
     @model_validator(mode="after")
     def _one_shape(self) -> Self:
         recipe_fields = ("name", "recipe", "crm_connection", "books_connection")
-        options = (*recipe_fields, "notify_email", "schedule", "flows")
+        options = (*recipe_fields, "options", "notify_email", "schedule", "flows")
         if self.config is not None:
             extra = [f for f in options if getattr(self, f) is not None]
             if extra:
