@@ -32,6 +32,7 @@ from ledgerbridge.engine.model import (
 )
 from ledgerbridge.engine.pages import PageOutcome, PageProcessor, key_fields_needed
 from ledgerbridge.engine.validate import preflight
+from ledgerbridge.observability import bind_run, log_context, metrics
 from ledgerbridge.store import IntegrationRow, IntegrationState, Store
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,12 @@ class SyncEngine:
         request: SyncRequest,
         progress: Progress | None = None,
     ) -> RunReport:
-        integration = preflight(self.store, self._current(integration), systems)
-        flows = self.select_flows(integration, request.flows)
-        run = _Run(self, integration, systems, request, progress or self._progress(integration))
-        return run.execute(flows)
+        # Every log line of the run carries the integration's name, then the run's id.
+        with log_context(integration=integration.name):
+            integration = preflight(self.store, self._current(integration), systems)
+            flows = self.select_flows(integration, request.flows)
+            run = _Run(self, integration, systems, request, progress or self._progress(integration))
+            return run.execute(flows)
 
     def sync_record(
         self,
@@ -103,11 +106,12 @@ class SyncEngine:
         progress: Progress | None = None,
     ) -> RunReport:
         """Sync one record now (a CRM button, a webhook, a retry from the portal)."""
-        integration = preflight(self.store, self._current(integration), systems)
-        (config,) = self.select_flows(integration, (flow,))
-        request = SyncRequest(flows=(flow,), kind=RunKind.SINGLE, dry_run=dry_run)
-        run = _Run(self, integration, systems, request, progress or self._progress(integration))
-        return run.execute_single(config, side, record_id)
+        with log_context(integration=integration.name):
+            integration = preflight(self.store, self._current(integration), systems)
+            (config,) = self.select_flows(integration, (flow,))
+            request = SyncRequest(flows=(flow,), kind=RunKind.SINGLE, dry_run=dry_run)
+            run = _Run(self, integration, systems, request, progress or self._progress(integration))
+            return run.execute_single(config, side, record_id)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -200,6 +204,7 @@ class _Run:
             self.iid, self.request.kind, self.request.as_dict(), self.request.dry_run
         )
         self.report.run_id = self.run_id
+        bind_run(self.run_id)
 
     def _finish(self, error: str | None, waiting: bool = False) -> RunReport:
         failed = self.counts.total(Outcome.FAILED)
@@ -217,6 +222,9 @@ class _Run:
         self.report.finished_at = self.engine.clock()
         if self.run_id is not None:
             self.store.runs.finish(self.run_id, status, self.counts.as_dict(), error)
+            metrics.run_finished(
+                self.integration.name, self.request.kind.value, status.value, self.counts.as_dict()
+            )
         self._notify()
         return self.report
 

@@ -48,7 +48,7 @@ def test_version(cli: Run) -> None:
 
 
 def test_demo_summary_matches_the_seed_and_a_second_demo_reuses_it(cli: Run) -> None:
-    out = cli("demo").stdout
+    out = cli("demo", "--recipe", "starter").stdout
     first = out.split("Two-way sync:")[1].split("Second sync")[0]
     # 24 accounts less 3 linked by fetch; 9 coded products of 10 less 1 linked; 8 good invoices
     assert "accounts: from CRM: created 21" in first
@@ -63,21 +63,23 @@ def test_demo_summary_matches_the_seed_and_a_second_demo_reuses_it(cli: Run) -> 
     again = out.split("Second sync (nothing left to do):")[1]
     assert "created" not in again and "updated" not in again
     # A second demo finds the systems and the integration it made and changes nothing.
-    second = cli("demo").stdout.split("Two-way sync:")[1]
+    second = cli("demo", "--recipe", "starter").stdout.split("Two-way sync:")[1]
     assert "created" not in second.split("top failure")[0]
 
 
 def test_demo_on_postgresql(cli: Run) -> None:
     url, drop = create_pg_schema()
     try:
-        out = cli("demo", extra_env={"LEDGERBRIDGE_DATABASE_URL": url}).stdout
+        out = cli(
+            "demo", "--recipe", "starter", extra_env={"LEDGERBRIDGE_DATABASE_URL": url}
+        ).stdout
         assert "total: created 42, failed 5" in out
     finally:
         drop()
 
 
 def test_history_lists_runs_and_shows_failed_reasons(cli: Run) -> None:
-    cli("demo")
+    cli("demo", "--recipe", "starter")
     runs = cli("history", "demo").stdout
     assert "partial" in runs and "fetch" in runs
     run_id = next(line.split("│")[1].strip() for line in runs.splitlines() if "manual" in line)
@@ -133,7 +135,7 @@ def test_unknown_integration_and_system(cli: Run) -> None:
 
 
 def test_dry_run_writes_nothing_and_sync_then_converges(cli: Run) -> None:
-    cli("demo")
+    cli("demo", "--recipe", "starter")
     dry = cli("sync", "demo", "--full", "--dry-run").stdout
     assert "nothing would change" in dry
     full = cli("sync", "demo", "--full").stdout

@@ -29,7 +29,7 @@ def _ok(runner: CliRunner, env: dict[str, str], *args: str, input: str | None = 
 def test_pause_resume_email_and_delete(env: dict[str, str], tmp_path: Path) -> None:
     runner = CliRunner()
     name = "demo"
-    _ok(runner, env, "demo", "--accounts", "8")
+    _ok(runner, env, "demo", "--recipe", "starter", "--accounts", "8")
 
     assert "paused" in _ok(runner, env, "integration", "pause", name)
     refused = runner.invoke(app, ["sync", name], env=env)
