@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerbridge.bootstrap import App
-from ledgerbridge.portal import auth, pages
+from ledgerbridge.portal import auth, pages, progress
 from ledgerbridge.portal.csrf import CsrfRefusedError
 from ledgerbridge.portal.deps import STATIC_DIR, LoginRequiredError, login_url, render
 from ledgerbridge.portal.sessions import (
@@ -129,6 +129,8 @@ def install(web: FastAPI, application: App) -> None:
     web.add_exception_handler(IntegrationHiddenError, _on_hidden)
     web.add_exception_handler(ConnectionHiddenError, _on_hidden_connection)
     web.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Runs this process's job threads start report live progress to the sync page.
+    progress.install(web, application)
     web.include_router(auth.router)
     for name in page_modules():
         module = importlib.import_module(f"{pages.__name__}.{name}")

@@ -13,11 +13,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import Outcome, RunItem, RunStatus, RunSummary
 from ledgerbridge.portal.export import totals
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from ledgerbridge.bootstrap import App
 
 # Finds the id of the integration's run now running (the engine records it before any flow).
 RunResolver = Callable[[int], int | None]
@@ -239,14 +244,22 @@ class RunWatcher:
             self._per_flow[key] = self._per_flow.get(key, 0) + 1
         live = self._hub.flows(self._iid, self.run_id) if self._hub is not None else None
         finished = run.status is not RunStatus.RUNNING
-        counts = totals(dict(run.counts)) if finished and run.counts else dict(self._outcomes)
+        # The stored counts are the run's own (kept with each heartbeat, final at the end); the
+        # items show failures and changes recorded since the last heartbeat. Either may be ahead.
+        stored = totals(dict(run.counts))
+        if finished and run.counts:
+            counts = stored
+        else:
+            counts = {o: max(n, self._outcomes[o]) for o, n in stored.items()}
         flows: Sequence[FlowProgress]
         if live is not None:
             flows, source = live, "live"
         else:
+            per_flow = dict(self._per_flow)
+            for key, n in _per_flow_side(run.counts).items():
+                per_flow[key] = max(n, per_flow.get(key, 0))
             flows = tuple(
-                FlowProgress(flow, side, 0, n, finished)
-                for (flow, side), n in self._per_flow.items()
+                FlowProgress(flow, side, 0, n, finished) for (flow, side), n in per_flow.items()
             )
             source = "store"
         return Snapshot(
@@ -260,6 +273,22 @@ class RunWatcher:
         )
 
 
+def _per_flow_side(counts: Any) -> dict[tuple[str, str], int]:
+    """Records counted per (flow, side) in a run's stored counts."""
+    out: dict[tuple[str, str], int] = {}
+    if not isinstance(counts, Mapping):
+        return out
+    for flow, sides in counts.items():
+        if not isinstance(sides, Mapping):
+            continue
+        for side, outcomes in sides.items():
+            if isinstance(outcomes, Mapping):
+                out[(str(flow), str(side))] = sum(
+                    n for n in outcomes.values() if isinstance(n, int)
+                )
+    return out
+
+
 def sse(event: str, data: str, event_id: int | None = None) -> str:
     """One server-sent event; ``data`` may span lines (each gets its own ``data:``)."""
     lines = [f"event: {event}"]
@@ -267,3 +296,23 @@ def sse(event: str, data: str, event_id: int | None = None) -> str:
         lines.append(f"id: {event_id}")
     lines.extend(f"data: {line}" for line in data.split("\n"))
     return "\n".join(lines) + "\n\n"
+
+
+def install(web: FastAPI, application: App) -> ProgressHub:
+    """Give ``web`` a hub and have the application's engine report its runs into it."""
+    runs = application.store.runs
+
+    def running(integration_id: int) -> int | None:
+        run = runs.running(integration_id)
+        return None if run is None else run.id
+
+    hub = ProgressHub(resolve=running)
+    web.state.progress = hub
+    application.engine.progress_for = lambda row: hub.reporter(row.id)
+    return hub
+
+
+def hub_of(web: Any) -> ProgressHub | None:
+    """The hub :func:`install` gave the web app, if any."""
+    hub = getattr(web.state, "progress", None)
+    return hub if isinstance(hub, ProgressHub) else None
