@@ -13,6 +13,7 @@ help:
 	@echo "make test   - the whole test suite (SQLite and PostgreSQL)"
 	@echo "make lint   - ruff and mypy (strict)"
 	@echo "make bench  - benchmarks; figures go to bench/results/"
+	@echo "make reliability - sync processes killed at random moments (SQLite and PostgreSQL)"
 
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
@@ -48,6 +49,9 @@ format: setup
 
 bench: setup
 	$(UV) run --frozen python bench/engine.py
+
+reliability: setup
+	$(UV) run --frozen python bench/reliability.py
 
 clean:
 	rm -rf .venv $(DATA) .pytest_cache .mypy_cache .ruff_cache
