@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -58,9 +59,14 @@ class Portal:
         assert answer.status_code == 303, answer.text
         return browser
 
-    def post(self, path: str, data: dict[str, str] | None = None, *, page: str = "/") -> object:
+    def post(
+        self, path: str, data: dict[str, str] | None = None, *, page: str = "/"
+    ) -> httpx.Response:
         """POST a form from a logged-in page, with that page's CSRF token."""
-        return self.client.post(path, data={**(data or {}), "csrf_token": self.csrf(path=page)})
+        answer: httpx.Response = self.client.post(
+            path, data={**(data or {}), "csrf_token": self.csrf(path=page)}
+        )
+        return answer
 
 
 def make_portal(tmp_path: Path, db_url: str | None = None) -> Iterator[Portal]:

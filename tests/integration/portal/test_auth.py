@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.portal import throttle
@@ -31,12 +32,15 @@ from tests.integration.web.live import application
 from tests.support.dispatch import RecordingDispatcher
 
 
-def _login(portal: Portal, email: str, password: str, client: TestClient | None = None) -> object:
+def _login(
+    portal: Portal, email: str, password: str, client: TestClient | None = None
+) -> httpx.Response:
     browser = client or portal.client
-    return browser.post(
+    answer: httpx.Response = browser.post(
         "/login",
         data={"email": email, "password": password, "csrf_token": portal.csrf(browser)},
     )
+    return answer
 
 
 # -- pages and sessions ------------------------------------------------------------------------
@@ -91,15 +95,15 @@ def test_login_shows_the_user_and_the_navigation(portal: Portal) -> None:
 
 def test_email_is_matched_whatever_its_case(portal: Portal) -> None:
     answer = _login(portal, "  Alice@Example.COM ", PASSWORD)
-    assert answer.status_code == 303  # type: ignore[attr-defined]
+    assert answer.status_code == 303
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(portal: Portal) -> None:
     wrong = _login(portal, USER_EMAIL, "not the password")
     unknown = _login(portal, "nobody@example.com", "not the password")
     for answer in (wrong, unknown):
-        assert answer.status_code == 401  # type: ignore[attr-defined]
-        assert "The e-mail address or the password is wrong." in answer.text  # type: ignore[attr-defined]
+        assert answer.status_code == 401
+        assert "The e-mail address or the password is wrong." in answer.text
     assert portal.client.get("/").status_code == 303
 
 
@@ -108,7 +112,7 @@ def test_session_cookie_is_http_only_lax_and_rotated_on_login(portal: Portal) ->
     before = portal.client.cookies.get(COOKIE_NAME)
     token_before = portal.csrf()
     answer = _login(portal, USER_EMAIL, PASSWORD)
-    set_cookie = answer.headers["set-cookie"].lower()  # type: ignore[attr-defined]
+    set_cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in set_cookie
     assert "samesite=lax" in set_cookie
     assert "secure" not in set_cookie  # plain http in development
@@ -122,7 +126,7 @@ def test_session_cookie_is_http_only_lax_and_rotated_on_login(portal: Portal) ->
 
 
 def test_a_cookie_planted_before_login_gains_nothing(portal: Portal) -> None:
-    """Session fixation: the attacker's pre-login cookie stays anonymous after the victim logs in."""
+    """Session fixation: a pre-login cookie stays anonymous after its victim logs in."""
     portal.client.get("/login")
     planted = portal.client.cookies.get(COOKIE_NAME)
     assert planted
@@ -155,8 +159,6 @@ def test_logout_ends_the_session(portal: Portal) -> None:
 
 
 def test_a_deleted_user_is_logged_out(portal: Portal) -> None:
-    import sqlalchemy as sa
-
     from ledgerbridge.store.tables import users
 
     portal.login(OTHER_EMAIL)
@@ -197,29 +199,29 @@ def test_another_sessions_token_is_refused(portal: Portal) -> None:
 
 def test_five_failures_lock_the_email_for_fifteen_minutes(portal: Portal) -> None:
     for _ in range(throttle.MAX_FAILURES):
-        assert _login(portal, USER_EMAIL, "wrong password!").status_code == 401  # type: ignore[attr-defined]
+        assert _login(portal, USER_EMAIL, "wrong password!").status_code == 401
     refused = _login(portal, USER_EMAIL, PASSWORD)  # the right password, too late
-    assert refused.status_code == 429  # type: ignore[attr-defined]
-    assert "Too many failed logins" in refused.text  # type: ignore[attr-defined]
-    assert "15 more minutes" in refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 429
+    assert "Too many failed logins" in refused.text
+    assert "15 more minutes" in refused.text
     # Another browser from another address is refused for that e-mail too.
     elsewhere = TestClient(portal.client.app, follow_redirects=False, client=("10.0.0.9", 5000))
-    assert _login(portal, USER_EMAIL, PASSWORD, elsewhere).status_code == 429  # type: ignore[attr-defined]
+    assert _login(portal, USER_EMAIL, PASSWORD, elsewhere).status_code == 429
     # Other accounts from another address are unaffected.
-    assert _login(portal, OTHER_EMAIL, PASSWORD, elsewhere).status_code == 303  # type: ignore[attr-defined]
+    assert _login(portal, OTHER_EMAIL, PASSWORD, elsewhere).status_code == 303
 
 
 def test_an_unknown_email_is_locked_the_same_way(portal: Portal) -> None:
     for _ in range(throttle.MAX_FAILURES):
         _login(portal, "ghost@example.com", "wrong password!")
     answer = _login(portal, "ghost@example.com", "wrong password!")
-    assert answer.status_code == 429  # type: ignore[attr-defined]
+    assert answer.status_code == 429
 
 
 def test_five_failures_from_one_address_lock_that_address(portal: Portal) -> None:
     for n in range(throttle.MAX_FAILURES):
         _login(portal, f"guess{n}@example.com", "wrong password!")
-    assert _login(portal, USER_EMAIL, PASSWORD).status_code == 429  # type: ignore[attr-defined]
+    assert _login(portal, USER_EMAIL, PASSWORD).status_code == 429
 
 
 def test_the_lock_ends_after_fifteen_minutes(portal: Portal) -> None:
@@ -227,17 +229,17 @@ def test_the_lock_ends_after_fifteen_minutes(portal: Portal) -> None:
     long_ago = utcnow() - throttle.LOCKOUT - timedelta(seconds=5)
     for n in range(throttle.MAX_FAILURES):
         users.record_failure(USER_EMAIL, "10.1.1.1", at=long_ago + timedelta(seconds=n))
-    assert _login(portal, USER_EMAIL, PASSWORD).status_code == 303  # type: ignore[attr-defined]
+    assert _login(portal, USER_EMAIL, PASSWORD).status_code == 303
 
 
 def test_a_success_forgets_earlier_failures(portal: Portal) -> None:
     for _ in range(throttle.MAX_FAILURES - 1):
         _login(portal, USER_EMAIL, "wrong password!")
-    assert _login(portal, USER_EMAIL, PASSWORD).status_code == 303  # type: ignore[attr-defined]
+    assert _login(portal, USER_EMAIL, PASSWORD).status_code == 303
     portal.client.post("/logout", data={"csrf_token": portal.csrf(path="/")})
     # Only new failures count now: one more does not lock.
     _login(portal, USER_EMAIL, "wrong password!")
-    assert _login(portal, USER_EMAIL, PASSWORD).status_code == 303  # type: ignore[attr-defined]
+    assert _login(portal, USER_EMAIL, PASSWORD).status_code == 303
 
 
 def test_lockout_rule() -> None:
@@ -264,7 +266,7 @@ def test_session_secret_is_generated_once_in_development(tmp_path: Path) -> None
 
 def test_session_secret_comes_from_the_settings(tmp_path: Path) -> None:
     given = "s" * 40
-    ok = Settings(data_dir=tmp_path / "d", session_secret=given)  # type: ignore[arg-type]
+    ok = Settings(data_dir=tmp_path / "d", session_secret=SecretStr(given))
     assert session_secret(ok) == given
 
 
@@ -313,7 +315,9 @@ def test_login_failures_store(store: Store) -> None:
     users.record_failure("X@example.com", "1.2.3.4", at=old)
     users.record_failure("x@example.com", "1.2.3.4", at=now)
     users.record_failure("y@example.com", "1.2.3.4", at=now)
-    by_email, by_ip = users.recent_failures("x@example.com", "1.2.3.4", since=now - timedelta(minutes=30))
+    by_email, by_ip = users.recent_failures(
+        "x@example.com", "1.2.3.4", since=now - timedelta(minutes=30)
+    )
     assert by_email == [now]
     assert by_ip == [now, now]
     users.clear_failures("X@EXAMPLE.COM")
@@ -326,12 +330,14 @@ def test_login_failures_store(store: Store) -> None:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+def cli_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBRIDGE_")}
-    yield env | {"LEDGERBRIDGE_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    return env | {"LEDGERBRIDGE_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
 
 
-def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ledgerbridge", "user", *args],
         capture_output=True,
