@@ -562,6 +562,25 @@ class PageProcessor:
             due.append((c.source, binding, write_back_patch(self.flow, side, c.source, partner)))
         self._send_write_backs(side, due, outcome, created=True)
 
+    def _write_back_links(
+        self,
+        links: list[tuple[Update, Mapping[str, Any], Mapping[str, Any]]],
+        inserted: list[Binding],
+        outcome: PageOutcome,
+    ) -> None:
+        """A record linked to an existing partner gets the partner's id written back too."""
+        for side in dict.fromkeys(wb.to for wb in self.flow.write_back):
+            by_source = {b.id_on(side): b for b in inserted}
+            due: list[tuple[Record, Binding, dict[str, Any]]] = []
+            for u, crm_fields, books_fields in links:
+                source, partner = (u.crm, u.books) if side is Side.CRM else (u.books, u.crm)
+                binding = by_source.get(source.id)
+                if binding is None:
+                    continue
+                after = replace(partner, fields=books_fields if side is Side.CRM else crm_fields)
+                due.append((source, binding, write_back_patch(self.flow, side, source, after)))
+            self._send_write_backs(side, due, outcome, created=True)
+
     def _write_back_due(self, side: Side, owed: list[WriteBackDue], outcome: PageOutcome) -> None:
         """Write-backs a crashed run owed, found when their source records came by again."""
         if owed:
@@ -643,6 +662,7 @@ class PageProcessor:
                     elif res.record is not None:
                         stored[(i, target)] = res.record
         new_bindings: list[Binding] = []
+        links: list[tuple[Update, Mapping[str, Any], Mapping[str, Any]]] = []
         changed: list[Binding] = []
         for i, u in enumerate(updates):
             source = u.crm if u.side is Side.CRM else u.books
@@ -670,6 +690,7 @@ class PageProcessor:
             )
             if u.binding is None:
                 new_bindings.append(binding)
+                links.append((u, crm_fields, books_fields))
                 self.counts.add(self.flow.name, u.side, Outcome.LINKED)
             else:
                 if binding != u.binding:
@@ -695,7 +716,8 @@ class PageProcessor:
                     )
                 )
         if new_bindings:
-            self.store.bindings.insert_many(self.iid, self.flow.name, new_bindings)
+            inserted = self.store.bindings.insert_many(self.iid, self.flow.name, new_bindings)
+            self._write_back_links(links, inserted, outcome)
         if changed:
             self.store.bindings.update_many(self.iid, self.flow.name, changed)
 

@@ -4,7 +4,7 @@ zoho_books recipe: people act in either emulator, the engine syncs, tests read b
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -69,6 +69,8 @@ class BooksSyncWorld:
     engine: SyncEngine
     systems: Systems
     reports: list[RunReport] = field(default_factory=list)
+    # Another Books (or ERP) organisation of the same emulator: a connector for it.
+    books_for: Callable[[str], ZohoBooksConnector] | None = None
 
     # -- acting as people ----------------------------------------------------------------------
 
@@ -129,9 +131,10 @@ def items_of(report: RunReport, outcome: Outcome) -> list[RunItem]:
 
 @contextmanager
 def books_sync_world(
-    store: Store, config: IntegrationConfig | None = None
+    store: Store, config: IntegrationConfig | None = None, *, product: str = "books"
 ) -> Iterator[BooksSyncWorld]:
-    """The world for ``config`` (the recipe's defaults unless given)."""
+    """The world for ``config`` (the recipe's defaults unless given); ``product`` erp talks to
+    the same emulator under ``/erp/v3``."""
     config = config or zoho_books_config("zb")
     clock = VirtualClock(START)
     clock.freeze()
@@ -179,8 +182,37 @@ def books_sync_world(
             monotonic=clock.timestamp,
             describe_modules=("Accounts", "Contacts", "Vendors", "Products"),
         )
+        def books_for(org: str) -> ZohoBooksConnector:
+            http = httpx.Client(
+                transport=InProcessTransport(books_app), base_url=BOOKS_BASE, timeout=30
+            )
+            stack.callback(http.close)
+            return ZohoBooksConnector(
+                http,
+                app=oauth_app(
+                    client_id=books_sandbox.CLIENT_ID,
+                    client_secret=books_sandbox.CLIENT_SECRET,
+                    accounts=BOOKS_BASE,
+                    scopes=BOOKS_SCOPES,
+                ),
+                token_store=_tokens(
+                    books_state.oauth,
+                    f"{books_sandbox.SCOPE} offline_access",
+                    clock,
+                    books_sandbox.CLIENT_SECRET,
+                ),
+                organization_id=org,
+                product="erp" if product == "erp" else "books",
+                api_domain=BOOKS_BASE,
+                clock=clock.now,
+                limits=Limits(per_minute=1000, concurrency=10),
+                sleep=sleep,
+                monotonic=clock.timestamp,
+            )
+
         books = ZohoBooksConnector(
             books_http,
+            product="erp" if product == "erp" else "books",
             app=oauth_app(
                 client_id=books_sandbox.CLIENT_ID,
                 client_secret=books_sandbox.CLIENT_SECRET,
@@ -214,4 +246,5 @@ def books_sync_world(
             integration,
             engine,
             Systems(crm, books),
+            books_for=books_for,
         )
