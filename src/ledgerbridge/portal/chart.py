@@ -21,6 +21,11 @@ FAILING = frozenset({RunStatus.FAILED, RunStatus.PARTIAL, RunStatus.INTERRUPTED}
 WIDTH = 640
 HEIGHT = 220
 _LEFT, _RIGHT, _TOP, _BOTTOM = 40, 10, 10, 40
+# Colours as attributes, so the chart reads the same wherever it is shown (contrast AA on white).
+_RUNS = 'class="chart-runs" fill="#3d6fb4"'
+_FAILS = 'class="chart-failures" fill="#a3262a"'
+_GRID = 'class="chart-grid" stroke="#d0d4da"'
+_AXIS = 'class="chart-axis" fill="#333" font-size="11"'
 # Most x-axis labels shown; with more days only every n-th is labelled, so labels never overlap.
 _MAX_LABELS = 10
 
@@ -109,7 +114,7 @@ def runs_chart(series: Sequence[DayCount], *, title: str = "Runs and failures pe
     if not series:
         return (
             f'{head}<text x="{WIDTH // 2}" y="{HEIGHT // 2}" text-anchor="middle" '
-            f'class="chart-empty">No runs in this period</text></svg>'
+            f'class="chart-empty" fill="#333">No runs in this period</text></svg>'
         )
     plot_w = WIDTH - _LEFT - _RIGHT
     plot_h = HEIGHT - _TOP - _BOTTOM
@@ -122,8 +127,8 @@ def runs_chart(series: Sequence[DayCount], *, title: str = "Runs and failures pe
     for tick in ticks(top):
         ty = round(y(tick), 1)
         parts.append(
-            f'<line class="chart-grid" x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{ty}" y2="{ty}"/>'
-            f'<text class="chart-axis" x="{_LEFT - 6}" y="{ty + 4}" text-anchor="end">'
+            f'<line {_GRID} x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{ty}" y2="{ty}"/>'
+            f'<text {_AXIS} x="{_LEFT - 6}" y="{ty + 4}" text-anchor="end">'
             f"{tick}</text>"
         )
     slot = plot_w / len(series)
@@ -134,28 +139,28 @@ def runs_chart(series: Sequence[DayCount], *, title: str = "Runs and failures pe
         w = round(bar, 1)
         if d.runs:
             parts.append(
-                f'<rect class="chart-runs" x="{x}" y="{round(y(d.runs), 1)}" width="{w}" '
+                f'<rect {_RUNS} x="{x}" y="{round(y(d.runs), 1)}" width="{w}" '
                 f'height="{round(y(0) - y(d.runs), 1)}"><title>{d.day.isoformat()}: '
                 f"{d.runs} runs, {d.failures} with failures</title></rect>"
             )
         if d.failures:
             parts.append(
-                f'<rect class="chart-failures" x="{x}" y="{round(y(d.failures), 1)}" '
+                f'<rect {_FAILS} x="{x}" y="{round(y(d.failures), 1)}" '
                 f'width="{w}" height="{round(y(0) - y(d.failures), 1)}"/>'
             )
         if i % every == 0:
             cx = round(_LEFT + i * slot + slot / 2, 1)
             parts.append(
-                f'<text class="chart-axis" x="{cx}" y="{HEIGHT - _BOTTOM + 16}" '
+                f'<text {_AXIS} x="{cx}" y="{HEIGHT - _BOTTOM + 16}" '
                 f'text-anchor="middle">{d.day.strftime("%m-%d")}</text>'
             )
     legend_y = HEIGHT - 8
     parts.append(
-        f'<rect class="chart-runs" x="{_LEFT}" y="{legend_y - 9}" width="10" height="10"/>'
-        f'<text class="chart-axis" x="{_LEFT + 14}" y="{legend_y}">runs</text>'
-        f'<rect class="chart-failures" x="{_LEFT + 60}" y="{legend_y - 9}" width="10" '
+        f'<rect {_RUNS} x="{_LEFT}" y="{legend_y - 9}" width="10" height="10"/>'
+        f'<text {_AXIS} x="{_LEFT + 14}" y="{legend_y}">runs</text>'
+        f'<rect {_FAILS} x="{_LEFT + 60}" y="{legend_y - 9}" width="10" '
         f'height="10"/>'
-        f'<text class="chart-axis" x="{_LEFT + 74}" y="{legend_y}">with failures</text>'
+        f'<text {_AXIS} x="{_LEFT + 74}" y="{legend_y}">with failures</text>'
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from ledgerbridge.bootstrap import App
 from ledgerbridge.connectors.memory import MemoryConnector
+from ledgerbridge.domain.config import FlowConfig
 from ledgerbridge.domain.records import Side
 from ledgerbridge.jobs.local import LocalRunner
 from ledgerbridge.store import IntegrationRow
@@ -75,7 +76,11 @@ class Synced:
 
 
 def make_synced(
-    tmp_path: Path, db_url: str | None = None, *, start: bool = True
+    tmp_path: Path,
+    db_url: str | None = None,
+    *,
+    start: bool = True,
+    flow: FlowConfig | None = None,
 ) -> Iterator[Synced]:
     app = application(tmp_path, db_url)
     runner = LocalRunner(app, workers=1, tick=None)
@@ -89,7 +94,8 @@ def make_synced(
             # No file: the connector handed in here is the one every job uses.
             app.store.connections.add(name, "memory", {"path": ""}, {})
             app.use(name, conn)
-        app.store.integrations.create(one_flow(people_flow(), NAME), owner_id=owner.id)
+        config = one_flow(flow or people_flow(), NAME)
+        app.store.integrations.create(config, owner_id=owner.id)
         web = create_app(app, runner)
         if start:
             runner.start()
