@@ -135,7 +135,9 @@ def _serve(application: Any, setup: Any, options: Any) -> None:
         signum: signal.signal(signum, lambda *_: stop.set())
         for signum in (signal.SIGINT, signal.SIGTERM)
     }
-    serving = live.Serving(application, setup, options)
+    serving = live.Serving(
+        application, setup, options, echo=lambda m: out.print(m, highlight=False)
+    )
     try:
         serving.start()
         try:

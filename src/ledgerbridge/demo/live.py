@@ -9,6 +9,8 @@ the last one stopped.
 from __future__ import annotations
 
 import logging
+import secrets
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,9 +110,9 @@ def prepare(app: App, options: DemoOptions, echo: Echo) -> DemoSetup:
         count=options.count,
         data=app.settings.data_dir / SANDBOX_DIR,
         host=options.host,
-        crm_port=options.crm_port,
-        xero_port=options.xero_port,
-        books_port=options.books_port,
+        crm_port=port_or_any(options.host, options.crm_port, echo),
+        xero_port=port_or_any(options.host, options.xero_port, echo),
+        books_port=port_or_any(options.host, options.books_port, echo),
         echo=echo,
     )
     try:
@@ -165,7 +167,9 @@ def summary_lines(summary: DemoSummary) -> list[str]:
 class Serving:
     """The web app, the job runner and the sandbox's webhooks pointed at the web app."""
 
-    def __init__(self, app: App, setup: DemoSetup, options: DemoOptions) -> None:
+    def __init__(
+        self, app: App, setup: DemoSetup, options: DemoOptions, echo: Echo = print
+    ) -> None:
         from ledgerbridge.jobs.runner import runner_for
         from ledgerbridge.web.app import create_app
 
@@ -173,8 +177,10 @@ class Serving:
         self.setup = setup
         self.runner = runner_for(app)
         self.web = create_app(app, self.runner)
-        self.portal = _mount_portal(self.web, app)
-        self.server = ServedApp(self.web, options.host, options.port)
+        # create_app serves the portal beside the API when this installation has one.
+        self.portal = portal_login(app)
+        port = port_or_any(options.host, options.port, echo)
+        self.server = ServedApp(self.web, options.host, port)
         self.webhooks: list[str] = []
 
     @property
@@ -196,6 +202,20 @@ class Serving:
         # The server runs without lifespan events, so the coalescer is closed here.
         self.web.state.coalescer.close()
         self.runner.stop()
+
+
+def port_or_any(host: str, port: int, echo: Echo) -> int:
+    """``port`` when it is free, else 0 (any free port): another program may hold the default."""
+    if port == 0:
+        return 0
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            echo(f"port {port} is in use; taking a free one instead")
+            return 0
+    return port
 
 
 def register_webhooks(app: App, setup: DemoSetup, public_url: str) -> list[str]:
@@ -228,6 +248,9 @@ def register_webhooks(app: App, setup: DemoSetup, public_url: str) -> list[str]:
     return done
 
 
+DEMO_ADMIN = "admin@demo.ledgerbridge.test"
+
+
 @dataclass(frozen=True, slots=True)
 class PortalLogin:
     path: str
@@ -235,9 +258,19 @@ class PortalLogin:
     password: str
 
 
-def _mount_portal(web: Any, app: App) -> PortalLogin | None:
-    """Mount the portal when this installation has one; None otherwise."""
-    return None
+def portal_login(app: App) -> PortalLogin:
+    """A demo administrator with a fresh password each start.
+
+    Only a hash of the password is kept, so the password cannot be shown again later: each
+    start sets a new one and prints it.
+    """
+    users = app.store.users
+    password = secrets.token_urlsafe(12)
+    if users.by_email(DEMO_ADMIN) is None:
+        users.create(DEMO_ADMIN, password, admin=True)
+    else:
+        users.set_password(DEMO_ADMIN, password)
+    return PortalLogin("/login", DEMO_ADMIN, password)
 
 
 def serving_lines(serving: Serving) -> list[str]:
@@ -246,9 +279,9 @@ def serving_lines(serving: Serving) -> list[str]:
     urls = serving.setup.sandbox.urls
     name = serving.setup.integration.name
     lines = [""]
-    if serving.portal is not None:
-        login = serving.portal
-        lines.append(f"Portal:   {url}{login.path}  (log in as {login.email} / {login.password})")
+    login = serving.portal
+    lines.append(f"Portal:   {url}/  (log in at {url}{login.path})")
+    lines.append(f"  user {login.email}  password {login.password}")
     lines += [
         f"API:      {url}/api/v1  (a token: ledgerbridge token create me; docs at {url}/docs)",
         f"Health:   {url}/healthz",

@@ -245,6 +245,19 @@ def test_the_serving_demo_syncs_webhooks_answers_healthz_and_stops_on_ctrl_c(
         assert health, text
         assert httpx.get(health[1], timeout=10).json() == {"status": "ok"}
         assert "Xero webhook ->" in text and "Zoho CRM channel ->" in text
+        # The portal, with the demo administrator it printed.
+        login = re.search(r"log in at (\S+)\)\s+user (\S+)\s+password (\S+)", text)
+        assert login, text
+        with httpx.Client() as browser:
+            form = browser.get(login[1]).text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            assert csrf, form
+            answer = browser.post(
+                login[1], data={"email": login[2], "password": login[3], "csrf_token": csrf[1]}
+            )
+            assert answer.status_code == 303, answer.text
+            home = browser.get(login[1].removesuffix("/login") + "/")
+            assert home.status_code == 200 and "demo" in home.text
 
         # A name changed in the CRM reaches Xero through the channel, with no run started by hand.
         edit = re.search(r"curl -X PATCH (\S+/_sandbox/records/Accounts/(\d+))", text)
