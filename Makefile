@@ -9,7 +9,7 @@ DATA ?= .ledgerbridge
 .PHONY: help setup browser demo test lint format bench clean
 
 help:
-	@echo "make demo   - set everything up and run a two-way sync on seeded systems"
+	@echo "make demo   - seed the Zoho CRM and Xero sandbox, sync both ways, serve until Ctrl-C"
 	@echo "make test   - the whole test suite (SQLite and PostgreSQL)"
 	@echo "make lint   - ruff and mypy (strict)"
 	@echo "make bench  - benchmarks; figures go to bench/results/"
@@ -24,8 +24,9 @@ $(UV):
 
 setup: .venv/.synced
 
+# Run from the environment `setup` synced: a `uv run` here would sync (and may rebuild) it again.
 demo: setup
-	LEDGERBRIDGE_DATA_DIR=$(DATA) $(UV) run --frozen ledgerbridge demo
+	LEDGERBRIDGE_DATA_DIR=$(DATA) .venv/bin/ledgerbridge demo $(DEMO_ARGS)
 
 # Browser tests drive Debian's chromium; install it when missing and we may (root), else say how.
 browser:
