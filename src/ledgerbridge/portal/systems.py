@@ -60,6 +60,9 @@ SYSTEMS: dict[str, SystemInfo] = {
     ),
 }
 ZOHO_DATA_CENTRES = DATA_CENTRES
+# Which systems may stand on each side of an integration ("memory": the built-in test systems).
+CRM_SYSTEMS = ("zoho_crm", "memory")
+BOOKS_SYSTEMS = ("xero", "zoho_books", "memory")
 
 
 def system_label(system: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -95,3 +96,14 @@ class PendingRepository:
                     sa.select(sa.func.count()).where(pending.c.integration_id == integration_id)
                 ).scalar_one()
             )
+
+    def by_reason(self, integration_id: int) -> builtins.list[tuple[str, str, int]]:
+        """The records failing now, counted by flow and reason, the most common first."""
+        query = (
+            sa.select(pending.c.flow, pending.c.reason, sa.func.count().label("records"))
+            .where(pending.c.integration_id == integration_id)
+            .group_by(pending.c.flow, pending.c.reason)
+            .order_by(sa.func.count().desc(), pending.c.flow, pending.c.reason)
+        )
+        with self._engine.connect() as conn:
+            return [(r.flow, r.reason, int(r.records)) for r in conn.execute(query)]

@@ -88,3 +88,17 @@ def make_portal(tmp_path: Path, db_url: str | None = None) -> Iterator[Portal]:
 def portal(tmp_path: Path) -> Iterator[Portal]:
     """The portal on SQLite with an admin and two plain users, nobody logged in."""
     yield from make_portal(tmp_path)
+
+
+def memory_connections(app: App, owner: User, crm: str = "crm", books: str = "books") -> None:
+    """Two built-in in-memory systems owned by ``owner`` (nothing written to disk)."""
+    app.store.connections.add(crm, "memory", {"path": ""}, {}, owner_id=owner.id)
+    app.store.connections.add(books, "memory", {"path": ""}, {}, owner_id=owner.id)
+
+
+def starter_integration(app: App, owner: User | None, name: str = "acme") -> None:
+    """An integration from the starter recipe over ``crm`` and ``books``, owned by ``owner``."""
+    from ledgerbridge.recipes import registry
+
+    config = registry.build("starter", name=name, crm_connection="crm", books_connection="books")
+    app.store.integrations.create(config, owner_id=owner.id if owner else None)
