@@ -19,6 +19,7 @@ from ledgerbridge.domain.mapping import FlowMap, MappingError, Rendered
 from ledgerbridge.domain.merge import Conflict, MergeResult, merge, winner
 from ledgerbridge.domain.paths import get_path, set_path
 from ledgerbridge.domain.records import Record, Side
+from ledgerbridge.domain.related import NOTES
 from ledgerbridge.domain.rules import check_required, in_view
 from ledgerbridge.domain.values import canon, value_hash
 
@@ -310,7 +311,7 @@ class _Planner:
             label=label,
             binding=binding,
             conflicts=result.conflicts,
-            warnings=to_crm.warnings + to_books.warnings,
+            warnings=to_crm.warnings + to_books.warnings + _notes(source),
             matched_by=matched_by,
         )
 
@@ -471,8 +472,14 @@ class _Planner:
             base=values,
             source_hash=record_hash(fmap, side, record),
             label=label,
-            warnings=rendered.warnings,
+            warnings=rendered.warnings + _notes(record),
         )
+
+
+def _notes(record: Record) -> tuple[str, ...]:
+    """Notes the engine put on a record it read (about its gathered children)."""
+    found = record.fields.get(NOTES)
+    return tuple(str(n) for n in found) if isinstance(found, list) else ()
 
 
 def _trimmed(value: Any) -> Any:

@@ -112,7 +112,8 @@ class _Check:
     def exists(self, side: Side, path: str, use: str) -> FieldInfo | None:
         """The field's metadata; a problem when the side's fields are known and it is not."""
         known = self.fields[side]
-        if known is None or path in _ALWAYS or _root(path) in _ALWAYS:
+        # ``@name`` fields are the engine's own (an account's gathered ``@contacts``).
+        if known is None or path in _ALWAYS or _root(path) in _ALWAYS or path.startswith("@"):
             return None
         found = known.get(_root(path))
         if found is None:

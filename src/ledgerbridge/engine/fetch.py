@@ -17,6 +17,7 @@ from ledgerbridge.domain.rules import in_view
 from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem, RunKind, RunStatus
 from ledgerbridge.engine.model import NoProgress, Progress, RunReport, Systems
 from ledgerbridge.engine.pages import key_fields_needed
+from ledgerbridge.engine.related import with_related
 from ledgerbridge.engine.sync import SyncEngine
 from ledgerbridge.engine.validate import preflight
 from ledgerbridge.store import IntegrationRow
@@ -35,6 +36,8 @@ def fetch(
     progress = progress or NoProgress()
     store = engine.store
     integration = preflight(store, integration, systems)
+    # Accounts are matched and hashed with their contacts, as a sync reads them.
+    systems = with_related(systems, integration.flows)
     selected = engine.select_flows(integration, flows)
     key_fields = key_fields_needed(integration.flows)
     counts = RunCounts()

@@ -31,6 +31,7 @@ from ledgerbridge.engine.model import (
     WindowKind,
 )
 from ledgerbridge.engine.pages import PageOutcome, PageProcessor, key_fields_needed
+from ledgerbridge.engine.related import check_children, related_cursor, with_related
 from ledgerbridge.engine.validate import preflight
 from ledgerbridge.observability import bind_run, log_context, metrics
 from ledgerbridge.store import IntegrationRow, IntegrationState, Store
@@ -167,6 +168,8 @@ class _Run:
         self.store = engine.store
         self.integration = integration
         self.iid = integration.id
+        # Parent records (accounts) come with their children (contacts) gathered onto them.
+        systems = with_related(systems, integration.flows)
         self.systems = systems
         self.request = request
         self.progress = progress
@@ -386,7 +389,10 @@ class _Run:
                     if reached is None or latest > reached:
                         reached = latest
                         self.store.checkpoints.set(self.iid, flow.name, side, window, latest)
+        related = self._run_related(proc) if Side.CRM in sides else []
         if not self.request.dry_run:
+            for name in related:
+                self.store.cursors.set(self.iid, name, Side.CRM, self.started - self.engine.skew)
             # Step 6: the cursor moves only once the whole flow has finished.
             for side in sides:
                 if self._advances(cursors[side]):
@@ -396,6 +402,34 @@ class _Run:
                 if window is not None:
                     self.store.checkpoints.clear(self.iid, flow.name, side)
         self.progress.flow_finished(flow.name)
+
+    def _run_related(self, proc: PageProcessor) -> list[str]:
+        """Children that changed (an account's contacts) sync their parents again.
+
+        Children that cannot sync are reported (no parent, no e-mail); the cursor names of
+        the relations read are returned, to move with the flow's own.
+        """
+        flow = proc.flow
+        names: list[str] = []
+        for rel in flow.related:
+            name = related_cursor(flow, rel)
+            names.append(name)
+            since = self._since(self.store.cursors.get(self.iid, name, Side.CRM))
+            parents: set[str] = set()
+            for page in self.systems.crm.read_changes(rel.crm_module, since):
+                items, found = check_children(flow, rel, page.records)
+                parents |= found
+                for item in items:
+                    self.counts.add(item.flow, item.side, item.outcome)
+                self.items.extend(items)
+                if self.run_id is not None and items:
+                    self.store.runs.add_items(self.run_id, items)
+            todo = sorted(parents - proc.state.done[Side.CRM])
+            for start in range(0, len(todo), 200):
+                batch = todo[start : start + 200]
+                records = self.systems.crm.get_many(proc.module(Side.CRM), batch)
+                self._record(proc, Side.CRM, proc.process(Side.CRM, records))
+        return names
 
     def _checkpoint_window(self) -> str | None:
         """The window kind whose progress is checkpointed; None when none is kept.

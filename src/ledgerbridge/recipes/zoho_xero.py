@@ -23,6 +23,7 @@ from ledgerbridge.domain.config import (
     KeyKind,
     LookupTransform,
     MatchKey,
+    RelatedConfig,
     RequiredRule,
     ValueMapTransform,
     ViewFilter,
@@ -55,6 +56,53 @@ def _xero_id_write_back() -> WriteBack:
     return WriteBack(to=Side.CRM, field="Xero_ID", source_field="@id")
 
 
+# Xero keeps five contact persons besides the contact's own name and e-mail.
+XERO_CONTACT_PERSONS = 5
+
+
+def _contacts(parent_field: str, parent: str) -> RelatedConfig:
+    """CRM contacts gathered under their account (or vendor) and sent as one Xero contact."""
+    return RelatedConfig(
+        name="contacts",
+        crm_module="Contacts",
+        parent_field=parent_field,
+        primary_field="Primary_Contact",
+        fields=("First_Name", "Last_Name", "Email", "Primary_Contact"),
+        required=(
+            RequiredRule(
+                side=Side.CRM,
+                field="Email",
+                message="Contact has no Email: it is the unique key of a contact person, "
+                "without it Xero would get it again on every sync; add an e-mail",
+            ),
+        ),
+        max_others=XERO_CONTACT_PERSONS,
+        orphan_message=f"Contact has no {parent}: a contact syncs as a person of its "
+        f"{parent.lower()}'s Xero contact; pick its {parent}",
+    )
+
+
+def _person_fields() -> tuple[FieldRule, ...]:
+    """The primary contact fills the Xero contact's name and e-mail, the others its persons."""
+    one_way = Direction.CRM_TO_BOOKS
+    return (
+        FieldRule(crm="@contacts.primary.First_Name", books="FirstName", direction=one_way),
+        FieldRule(crm="@contacts.primary.Last_Name", books="LastName", direction=one_way),
+        FieldRule(crm="@contacts.primary.Email", books="EmailAddress", direction=one_way),
+        FieldRule(
+            crm="@contacts.others",
+            books="ContactPersons",
+            direction=one_way,
+            max_items=XERO_CONTACT_PERSONS,
+            children=(
+                FieldRule(crm="First_Name", books="FirstName", direction=one_way),
+                FieldRule(crm="Last_Name", books="LastName", direction=one_way),
+                FieldRule(crm="Email", books="EmailAddress", direction=one_way),
+            ),
+        ),
+    )
+
+
 ACCOUNTS = FlowConfig(
     name="accounts",
     crm_module="Accounts",
@@ -77,7 +125,9 @@ ACCOUNTS = FlowConfig(
             transform=ComputedTransform(template="{id}"),
         ),
         ADDED_FROM_XERO,
+        *_person_fields(),
     ),
+    related=(_contacts("Account_Name", "Account"),),
     required=(
         RequiredRule(
             side=Side.CRM,

@@ -85,8 +85,9 @@ def test_a_draft_invoice_is_neither_receivable_nor_a_sale(store: Store) -> None:
             Type="ACCREC",
             Contact={"ContactID": contact_id},
             Status="DRAFT",
-            LineItems=[{"Description": "Advice", "Quantity": 1, "UnitAmount": 50,
-                        "AccountCode": "200"}],
+            LineItems=[
+                {"Description": "Advice", "Quantity": 1, "UnitAmount": 50, "AccountCode": "200"}
+            ],
         )
         w.sync()
         account = w.crm_record("Accounts", acme["id"])

@@ -199,6 +199,8 @@ def default_layout() -> dict[str, ModuleDef]:
     contacts.add(FieldDef("Title", TEXT, length=100))
     contacts.add(FieldDef("Account_Name", LOOKUP, lookup_module="Accounts"))
     contacts.add(FieldDef("Vendor_Name", LOOKUP, lookup_module="Vendors"))
+    # Which of an account's (or vendor's) contacts is its main one (a custom checkbox).
+    contacts.add(FieldDef("Primary_Contact", BOOLEAN, "Primary Contact", custom=True))
     _address(contacts, "Mailing")
     _xero_fields(contacts)
     modules["Contacts"] = contacts
