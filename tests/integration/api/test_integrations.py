@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from ledgerbridge.cli import app as cli
-from ledgerbridge.domain.runs import RunKind
+from ledgerbridge.domain.runs import RunKind, RunStatus
 from tests.integration.api.conftest import Api, fields, refused
 from tests.integration.web.live import accounts_config
 
@@ -259,7 +259,7 @@ def test_only_a_disabled_integration_is_deleted(api: Api) -> None:
     api.app.store.integrations.set_state("live", "disabled")
     run = api.app.store.runs.start(api.integration().id, RunKind.MANUAL, {}, dry_run=False)
     refused(api.http.delete(f"{BASE}/live", headers=api.auth), 409, f"run {run}")
-    api.app.store.runs.finish(run, "succeeded", {})
+    api.app.store.runs.finish(run, RunStatus.SUCCEEDED, {})
     assert api.app.store.integrations.get("live").state == "disabled"
     assert [r.name for r in api.app.store.integrations.list()] == ["live"]
     assert before[0] == api.snapshot()[0]

@@ -79,3 +79,30 @@ def test_token_commands_round_trip(tmp_path: Path) -> None:
     assert "revoked" in _cli(data, "list").stdout
     refused = _cli(data, "revoke", "reporting", expect=2)
     assert "no active token named 'reporting'" in refused.stderr
+
+
+def test_a_token_made_for_a_user_acts_for_that_user(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    app = bootstrap(Settings(data_dir=data))
+    try:
+        ann = app.store.users.create("Ann@Example.com", "correct horse battery staple")
+        installation = app.store.tokens.create("ops").secret
+    finally:
+        app.close()
+    secret = _cli(data, "create", "ann-reports", "--user", "ann@example.COM").stdout.strip()
+    refused = _cli(data, "create", "x", "--user", "nobody@example.com", expect=2)
+    assert "no user with e-mail 'nobody@example.com'" in refused.stderr
+    listed = _cli(data, "list").stdout
+    assert "ann@example.com" in listed
+    assert "(installation)" in listed
+    assert " x " not in listed
+    app = bootstrap(Settings(data_dir=data))
+    try:
+        mine = app.store.tokens.authenticate(secret)
+        assert mine is not None
+        assert mine.user_id == ann.id
+        theirs = app.store.tokens.authenticate(installation)
+        assert theirs is not None
+        assert theirs.user_id is None
+    finally:
+        app.close()
