@@ -264,7 +264,11 @@ def test_the_serving_demo_syncs_webhooks_answers_healthz_and_stops_on_ctrl_c(
         contact = re.search(r"(http://\S+)/_sandbox/webhooks\s+# Xero's side: contact (\S+)", text)
         assert edit and contact, text
         httpx.patch(edit[1], json={"Account_Name": "Renamed by webhook Ltd"}).raise_for_status()
-        assert _xero_contact_name(contact[1], contact[2], "Renamed by webhook Ltd", timeout=45)
+        xero = _Xero(contact[1])
+        assert xero.wait_for_name(contact[2], "Renamed by webhook Ltd", timeout=45)
+        # And back: a name changed in Xero reaches the CRM through Xero's signed webhook.
+        xero.rename(contact[2], "Renamed in Xero Ltd")
+        assert _crm_account_name(edit[1], "Renamed in Xero Ltd", timeout=45)
 
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
@@ -292,17 +296,40 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> lis
     raise AssertionError("the demo did not start serving:\n" + "\n".join(lines))
 
 
-def _xero_contact_name(xero: str, contact_id: str, name: str, timeout: float) -> bool:
-    grant = httpx.post(f"{xero}/_sandbox/tokens").raise_for_status().json()
-    headers = {
-        "Authorization": f"Bearer {grant['access_token']}",
-        "Xero-tenant-id": grant["tenant_id"],
-        "Accept": "application/json",
-    }
+class _Xero:
+    """The Xero sandbox's API as a person's other app would call it."""
+
+    def __init__(self, base: str) -> None:
+        grant = httpx.post(f"{base}/_sandbox/tokens").raise_for_status().json()
+        self.api = f"{base}/api.xro/2.0"
+        self.headers = {
+            "Authorization": f"Bearer {grant['access_token']}",
+            "Xero-tenant-id": grant["tenant_id"],
+            "Accept": "application/json",
+        }
+
+    def wait_for_name(self, contact_id: str, name: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = httpx.get(f"{self.api}/Contacts/{contact_id}", headers=self.headers)
+            if answer.status_code == 200 and answer.json()["Contacts"][0]["Name"] == name:
+                return True
+            time.sleep(0.5)
+        return False
+
+    def rename(self, contact_id: str, name: str) -> None:
+        body = {"Contacts": [{"ContactID": contact_id, "Name": name}]}
+        answer = httpx.post(f"{self.api}/Contacts/{contact_id}", headers=self.headers, json=body)
+        assert answer.status_code == 200, answer.text
+
+
+def _crm_account_name(record_url: str, name: str, timeout: float) -> bool:
+    listing, _, record_id = record_url.rpartition("/")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        answer = httpx.get(f"{xero}/api.xro/2.0/Contacts/{contact_id}", headers=headers)
-        if answer.status_code == 200 and answer.json()["Contacts"][0]["Name"] == name:
+        records = httpx.get(listing).raise_for_status().json()["data"]
+        found = next((r for r in records if str(r["id"]) == record_id), None)
+        if found is not None and found.get("Account_Name") == name:
             return True
         time.sleep(0.5)
     return False
