@@ -81,7 +81,9 @@ def make_synced(
     *,
     start: bool = True,
     flow: FlowConfig | None = None,
+    memory: bool = True,
 ) -> Iterator[Synced]:
+    """``memory=False`` leaves out the in-memory integration (the test brings its own)."""
     app = application(tmp_path, db_url)
     runner = LocalRunner(app, workers=1, tick=None)
     try:
@@ -90,12 +92,13 @@ def make_synced(
         owner = users.create(USER_EMAIL, PASSWORD)
         other = users.create(OTHER_EMAIL, PASSWORD)
         crm, books = MemoryConnector("crm"), MemoryConnector("books")
-        for name, conn in (("crm", crm), ("books", books)):
-            # No file: the connector handed in here is the one every job uses.
-            app.store.connections.add(name, "memory", {"path": ""}, {})
-            app.use(name, conn)
-        config = one_flow(flow or people_flow(), NAME)
-        app.store.integrations.create(config, owner_id=owner.id)
+        if memory:
+            for name, conn in (("crm", crm), ("books", books)):
+                # No file: the connector handed in here is the one every job uses.
+                app.store.connections.add(name, "memory", {"path": ""}, {})
+                app.use(name, conn)
+            config = one_flow(flow or people_flow(), NAME)
+            app.store.integrations.create(config, owner_id=owner.id)
         web = create_app(app, runner)
         if start:
             runner.start()
