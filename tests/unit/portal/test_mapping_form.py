@@ -21,14 +21,18 @@ def flow() -> FlowConfig:
         books_module="Contacts",
         fields=(
             FieldRule(crm="Full_Name", books="Name"),
-            FieldRule(crm="Level", books="Tier", transform=ValueMapTransform(map={"Gold": 1, "Silver": "S"})),
+            FieldRule(
+                crm="Level",
+                books="Tier",
+                transform=ValueMapTransform(map={"Gold": 1, "Silver": "S"}),
+            ),
             FieldRule(
                 books="Source",
                 direction=Direction.CRM_TO_BOOKS,
                 transform=ConstantTransform(value="crm"),
             ),
         ),
-    )  # fmt: skip
+    )
 
 
 def form_of(config: FlowConfig, **changes: str) -> dict[str, Any]:
