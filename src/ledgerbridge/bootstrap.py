@@ -55,6 +55,11 @@ class App:
             books=self.connector(integration.books_connection),
         )
 
+    def opened(self) -> dict[str, Connector]:
+        """The connectors opened so far, by connection name (metrics read their budgets)."""
+        with self._lock:
+            return dict(self._open)
+
     def use(self, name: str, connector: Connector) -> None:
         """Hand in an already opened connector (tests, the demo)."""
         self._open[name] = connector

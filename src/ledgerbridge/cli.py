@@ -84,6 +84,24 @@ def main_options(
     ] = False,
 ) -> None:
     """ledgerbridge: two-way sync between Zoho CRM and Xero / Zoho Books."""
+    from ledgerbridge.observability.setup import setup_logging
+
+    try:
+        settings = load_settings()
+    except ConfigError:
+        settings = None  # the command itself reports bad settings
+    setup_logging(settings, quiet=True)
+
+
+@app.command()
+def check() -> None:
+    """Check settings, database and every connection; exit 0 only when all pass."""
+    from ledgerbridge.checks import run_checks
+
+    report = run_checks()
+    for line in report.lines():
+        out.print(line, highlight=False, markup=False)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 @contextmanager
@@ -711,16 +729,15 @@ def worker(
 ) -> None:
     """Run queued syncs and schedules from the PostgreSQL job queue until stopped."""
     import asyncio
-    import logging
 
     from ledgerbridge.jobs.queue import make_queue, serve
+    from ledgerbridge.observability.setup import serve_worker_metrics, setup_logging
 
     settings = load_settings()
     queue = make_queue(settings)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    setup_logging(settings)
     with _app() as application:
+        serve_worker_metrics(settings, application.opened)
         asyncio.run(
             serve(
                 application,
@@ -737,7 +754,11 @@ app.command("demo")(demo_command)
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns a command's ``typer.Exit`` code instead of
+        # exiting with it.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     # Whether the web server answers ``/metrics`` (Prometheus text format).
     metrics_enabled: bool = True
+    # ``ledgerbridge worker`` serves its own ``/metrics`` on this port when set (runs happen
+    # in the workers, so their counters are only seen there).
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # The address the worker's metrics listen on; 0.0.0.0 for a Prometheus on another host.
+    metrics_host: str = "127.0.0.1"
     # Daily API calls of each connection kept for webhooks and single-record syncs: a run does
     # not start another flow once a connection has fewer left (it waits for the reset).
     api_reserve: int = Field(default=50, ge=0)

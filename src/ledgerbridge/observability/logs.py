@@ -73,7 +73,9 @@ def configure_logging(
     handler.setFormatter(JsonFormatter() if str(log_format) == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(level)
-    # Libraries that log whole requests (with their headers) at DEBUG stay at INFO.
+    # httpx logs every request at INFO and httpcore every header at DEBUG: only when asked.
     for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+        logging.getLogger(noisy).setLevel(
+            logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
+        )
     return handler

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from ledgerbridge import __version__, portal
 from ledgerbridge.bootstrap import App
 from ledgerbridge.jobs.dispatch import Dispatcher
-from ledgerbridge.web import button, webhooks
+from ledgerbridge.web import button, health, webhooks
 from ledgerbridge.web.api import routes as api
 from ledgerbridge.web.coalesce import Coalescer, Schedule, thread_timer
 from ledgerbridge.web.intake import WebhookIntake
@@ -52,5 +52,7 @@ def create_app(
     @web.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    health.install(web, application)
 
     return web

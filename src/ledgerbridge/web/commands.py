@@ -44,13 +44,12 @@ def serve(
     import uvicorn
 
     from ledgerbridge.jobs.runner import runner_for
+    from ledgerbridge.observability.setup import setup_logging
     from ledgerbridge.web.app import create_app
     from ledgerbridge.web.channels import ChannelKeeper, ChannelRenewal
 
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    setup_logging(settings)
     application = bootstrap(settings)
     runner = runner_for(application)
     renewal = None
@@ -67,7 +66,10 @@ def serve(
         renewal.start()
     try:
         # uvicorn answers Ctrl-C (and SIGTERM) by finishing open requests, then returns.
-        uvicorn.run(web, host=host, port=port, log_level=settings.log_level.lower())
+        # log_config=None: uvicorn's own loggers go through ours (JSON, masked) too.
+        uvicorn.run(
+            web, host=host, port=port, log_level=settings.log_level.lower(), log_config=None
+        )
     finally:
         if renewal is not None:
             renewal.stop()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from ledgerbridge.bootstrap import App
 from ledgerbridge.connectors.xero.webhooks import WebhookBatch, signature_valid
 from ledgerbridge.domain.errors import ConfigError
+from ledgerbridge.observability import metrics
 from ledgerbridge.store import IntegrationRow, IntegrationState
 from ledgerbridge.web.coalesce import Coalescer
 from ledgerbridge.web.credentials import (
@@ -32,6 +35,21 @@ class IntakeResult:
     replayed: bool = False
     waiting: bool = False  # the integration is paused or disabled: nothing was queued
     detail: str = ""
+    # Seconds from each change (the sender's event time) to its arrival here.
+    lags: tuple[float, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        """What became of the webhook, as the metrics name it."""
+        if self.status != 200:
+            return "refused"
+        if self.replayed:
+            return "replayed"
+        if self.waiting:
+            return "waiting"
+        if self.detail == "handshake":
+            return "handshake"
+        return "queued" if self.queued else "ignored"
 
     @property
     def queued(self) -> int:
@@ -49,6 +67,12 @@ class WebhookIntake:
         self.replay = replay
 
     def xero(self, name: str, body: bytes, signature: str | None) -> IntakeResult:
+        return _counted("xero", self._xero(name, body, signature))
+
+    def zoho(self, name: str, body: bytes) -> IntakeResult:
+        return _counted("zoho_crm", self._zoho(name, body))
+
+    def _xero(self, name: str, body: bytes, signature: str | None) -> IntakeResult:
         integration = self._integration(name)
         if integration is None:
             return _UNKNOWN
@@ -68,9 +92,10 @@ class WebhookIntake:
             keys.append(f"sequence:{batch.first_event_sequence}-{batch.last_event_sequence}")
         tenant = str(books.settings.get("tenant_id") or "")
         intake = xero_intake(integration.flows, batch.changed(tenant))
-        return self._hand_on(integration, intake, keys)
+        lags = _lags(_xero_time(e.event_date_utc) for e in batch.events)
+        return self._hand_on(integration, intake, keys, lags)
 
-    def zoho(self, name: str, body: bytes) -> IntakeResult:
+    def _zoho(self, name: str, body: bytes) -> IntakeResult:
         integration = self._integration(name)
         if integration is None:
             return _UNKNOWN
@@ -91,24 +116,55 @@ class WebhookIntake:
                 note.module,
                 ", ".join(intake.deleted),
             )
-        return self._hand_on(integration, intake, [f"body:{hashlib.sha256(body).hexdigest()}"])
+        sent = (
+            datetime.fromtimestamp(note.server_time / 1000, UTC)
+            if note.server_time is not None
+            else None
+        )
+        return self._hand_on(
+            integration, intake, [f"body:{hashlib.sha256(body).hexdigest()}"], _lags([sent])
+        )
 
     def _hand_on(
-        self, integration: IntegrationRow, intake: Intake, keys: list[str]
+        self,
+        integration: IntegrationRow,
+        intake: Intake,
+        keys: list[str],
+        lags: tuple[float, ...] = (),
     ) -> IntakeResult:
         if not self.replay.first_time(integration.id, keys):
             return IntakeResult(200, intake, replayed=True, detail="already received")
         if integration.state is not IntegrationState.ACTIVE:
             # Polling catches up after the integration is resumed.
             return IntakeResult(
-                200, intake, waiting=True, detail=f"integration {integration.state}"
+                200, intake, waiting=True, detail=f"integration {integration.state}", lags=lags
             )
         if intake.changes:
             self.coalescer.add(integration.id, intake.changes)
-        return IntakeResult(200, intake)
+        return IntakeResult(200, intake, lags=lags)
 
     def _integration(self, name: str) -> IntegrationRow | None:
         try:
             return self.application.store.integrations.get(name)
         except ConfigError:
             return None
+
+
+def _counted(system: str, result: IntakeResult) -> IntakeResult:
+    # A replayed webhook's lag says nothing new about the sender; it is not observed again.
+    metrics.webhook(system, result.outcome, () if result.replayed else result.lags)
+    return result
+
+
+def _xero_time(raw: str) -> datetime | None:
+    """``eventDateUtc``: ISO 8601 in UTC, without a zone suffix."""
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _lags(times: Iterable[datetime | None]) -> tuple[float, ...]:
+    now = datetime.now(UTC)
+    return tuple((now - t).total_seconds() for t in times if t is not None)
