@@ -199,3 +199,53 @@ def test_sync_now_needs_the_forms_csrf_token(synced: Synced) -> None:
     synced.login()
     answer = synced.client.post(PAGE, data={"flows": "people"})
     assert answer.status_code == 403
+
+
+def test_in_a_browser_the_page_follows_the_run_to_its_end_at_phone_width(tmp_path: Path) -> None:
+    """Chromium at 375 px: submit the form, watch the bar and the live region reach the end."""
+    from playwright.sync_api import sync_playwright
+
+    from ledgerbridge.sandbox.core.transport import serve_in_thread
+    from tests.browser.chromium import CHROMIUM_ARGS, artifacts_dir, chromium_path
+    from tests.integration.portal.conftest import PASSWORD, USER_EMAIL
+
+    for synced in make_synced(tmp_path):
+        for n in range(5):
+            synced.person(f"Person {n}", f"p{n}@example.com")
+        server = serve_in_thread(synced.client.app)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 375, "height": 800})
+                page.goto(f"{server.url}/login?next={PAGE}")
+                page.fill("#email", USER_EMAIL)
+                page.fill("#password", PASSWORD)
+                page.click("#login-submit")
+                page.goto(f"{server.url}{PAGE}")
+                page.check("#mode-full")
+                page.click("#sync-now")
+                page.wait_for_selector("#live")
+                page.wait_for_function(
+                    "document.getElementById('live-status').textContent.includes('succeeded')",
+                    timeout=20_000,
+                )
+                status = page.text_content("#live-status") or ""
+                assert "5 created" in status
+                assert page.get_attribute("#live-status", "aria-live") == "polite"
+                done = page.evaluate(
+                    "[document.getElementById('live-progress').value,"
+                    " document.getElementById('live-progress').max]"
+                )
+                assert done[0] == done[1] == 1
+                assert page.is_visible("#live-flows")
+                assert page.is_visible("#live-link")
+                # Nothing wider than the phone: no sideways scrolling of the page itself.
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 375
+                page.screenshot(path=str(artifacts_dir() / "portal-sync-375.png"), full_page=True)
+                page.goto(f"{server.url}/history")
+                assert page.evaluate("document.documentElement.scrollWidth") <= 375
+                assert page.is_visible("svg[role=img]")
+                browser.close()
+        finally:
+            server.stop()
