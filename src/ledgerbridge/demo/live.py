@@ -26,6 +26,7 @@ from ledgerbridge.demo.connect import (
     connect_xero,
     connect_zoho_crm,
 )
+from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.domain.hints import FailureGroup, top_failures
 from ledgerbridge.domain.runs import Outcome
 from ledgerbridge.engine.fetch import fetch
@@ -104,6 +105,7 @@ class DemoSummary:
 
 def prepare(app: App, options: DemoOptions, echo: Echo) -> DemoSetup:
     """Start (seeding on first use) the sandbox, connect to it and make the integration."""
+    _refuse_another_demo(app)
     sandbox = start_sandbox(
         seed=options.seed,
         size=options.size,
@@ -135,6 +137,20 @@ def prepare(app: App, options: DemoOptions, echo: Echo) -> DemoSetup:
         sandbox.stop()
         raise
     return DemoSetup(sandbox, integration, connections, created)
+
+
+def _refuse_another_demo(app: App) -> None:
+    """An integration of this name on other connections (the in-memory demo) is not ours."""
+    found = [i for i in app.store.integrations.list() if i.name == INTEGRATION]
+    if found and (found[0].crm_connection, found[0].books_connection) != (
+        CRM_CONNECTION,
+        XERO_CONNECTION,
+    ):
+        raise ConfigError(
+            f"the data directory {app.settings.data_dir} holds another integration named "
+            f"{INTEGRATION} (recipe {found[0].recipe}, perhaps the in-memory demo); remove the "
+            "directory or point LEDGERBRIDGE_DATA_DIR (make demo DATA=...) elsewhere"
+        )
 
 
 def sync(app: App, setup: DemoSetup, progress: Progress | None = None) -> DemoSummary:
