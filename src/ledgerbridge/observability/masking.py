@@ -21,6 +21,7 @@ _MIN_REGISTERED = 8
 _lock = threading.Lock()
 _known: set[str] = set()
 
+_SCHEME_WORD = re.compile(r"^(?:Bearer|Zoho-oauthtoken|Basic)(?:\s+\*\*\*)?$", re.IGNORECASE)
 _SCHEMES = re.compile(r"\b(Bearer|Zoho-oauthtoken|Basic)(\s+)[^\s\"',;]+", re.IGNORECASE)
 # A key whose name ends in one of these holds a secret: refresh_token, client_secret,
 # webhook_key, password, Authorization...
@@ -59,7 +60,8 @@ def _mask_pair(match: re.Match[str]) -> str:
     if _NOT_SECRET.match(key):
         return match.group(0)
     value = match.group("value")
-    if not value or value == MASK:
+    if not value or value == MASK or _SCHEME_WORD.match(value):
+        # A scheme word ("Authorization: Bearer ***"): the credential after it is masked.
         return match.group(0)
     return f"{key}{match.group('quote') or ''}{MASK}"
 
