@@ -35,6 +35,8 @@ SEED = 0
 COUNT = 10  # records per main module: the hand-made messy cases and a few drawn ones
 PORTS = ("--port", "0", "--crm-port", "0", "--xero-port", "0", "--books-port", "0")
 DEMO = ("demo", "--seed", str(SEED), "--count", str(COUNT), *PORTS)
+# The serving demo needs little data: the hand-made cases come at every count.
+SERVING = ("demo", "--seed", str(SEED), "--count", "1", *PORTS)
 
 _CRM = {
     "Accounts": "accounts",
@@ -100,12 +102,13 @@ def known_outcome(world: SeedWorld, config: IntegrationConfig) -> Known:
 
 
 def _crm_in_view(world: SeedWorld, module: str, views: Any) -> list[SeedRecord]:
-    records: tuple[SeedRecord, ...] = getattr(world.crm, _CRM[module])
+    # a module the seed has no records of (a flow added since) has none in view
+    records: tuple[SeedRecord, ...] = getattr(world.crm, _CRM.get(module, ""), ())
     return [r for r in records if in_view(views, Side.CRM, r.data)]
 
 
 def _xero_in_view(world: SeedWorld, module: str, views: Any) -> set[str]:
-    records: tuple[SeedRecord, ...] = getattr(world.xero, _XERO[module])
+    records: tuple[SeedRecord, ...] = getattr(world.xero, _XERO.get(module, ""), ())
     return {r.key for r in records if in_view(views, Side.BOOKS, r.data)}
 
 
@@ -230,7 +233,7 @@ def test_the_serving_demo_syncs_webhooks_answers_healthz_and_stops_on_ctrl_c(
     tmp_path: Path,
 ) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ledgerbridge", *DEMO],
+        [sys.executable, "-m", "ledgerbridge", *SERVING],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
