@@ -15,7 +15,7 @@ def _next(answer: httpx.Response) -> str | None:
     link = answer.headers.get("link")
     if link is None:
         return None
-    url, rel = link.split(";")
+    url, rel = str(link).split(";")
     assert rel.strip() == 'rel="next"'
     return url.strip().removeprefix("<").removesuffix(">")
 

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from ledgerbridge.bootstrap import bootstrap
+from ledgerbridge.cli import app as cli
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.settings import Settings
 from ledgerbridge.store import Store
@@ -81,7 +83,9 @@ def test_token_commands_round_trip(tmp_path: Path) -> None:
     assert "no active token named 'reporting'" in refused.stderr
 
 
-def test_a_token_made_for_a_user_acts_for_that_user(tmp_path: Path) -> None:
+def test_a_token_made_for_a_user_acts_for_that_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = tmp_path / "data"
     app = bootstrap(Settings(data_dir=data))
     try:
@@ -89,10 +93,19 @@ def test_a_token_made_for_a_user_acts_for_that_user(tmp_path: Path) -> None:
         installation = app.store.tokens.create("ops").secret
     finally:
         app.close()
-    secret = _cli(data, "create", "ann-reports", "--user", "ann@example.COM").stdout.strip()
-    refused = _cli(data, "create", "x", "--user", "nobody@example.com", expect=2)
-    assert "no user with e-mail 'nobody@example.com'" in refused.stderr
-    listed = _cli(data, "list").stdout
+    # in-process, on the same data directory (the round trip above runs the real command)
+    for name in [k for k in os.environ if k.startswith("LEDGERBRIDGE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("LEDGERBRIDGE_DATA_DIR", str(data))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    made = runner.invoke(cli, ["token", "create", "ann-reports", "--user", "ann@example.COM"])
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip()
+    unknown = runner.invoke(cli, ["token", "create", "x", "--user", "nobody@example.com"])
+    assert isinstance(unknown.exception, ConfigError)
+    assert "no user with e-mail 'nobody@example.com'" in str(unknown.exception)
+    listed = runner.invoke(cli, ["token", "list"]).stdout
     assert "ann@example.com" in listed
     assert "(installation)" in listed
     assert " x " not in listed
@@ -104,5 +117,6 @@ def test_a_token_made_for_a_user_acts_for_that_user(tmp_path: Path) -> None:
         theirs = app.store.tokens.authenticate(installation)
         assert theirs is not None
         assert theirs.user_id is None
+        assert [t.name for t in app.store.tokens.list()] == ["ops", "ann-reports"]
     finally:
         app.close()
