@@ -8,7 +8,6 @@ the last one stopped.
 
 from __future__ import annotations
 
-import logging
 import secrets
 import socket
 import threading
@@ -35,8 +34,6 @@ from ledgerbridge.recipes.zoho_xero import zoho_xero_config
 from ledgerbridge.sandbox.core.transport import ServedApp
 from ledgerbridge.sandbox.runner import RunningSandbox, start_sandbox
 from ledgerbridge.store import IntegrationRow
-
-log = logging.getLogger(__name__)
 
 INTEGRATION = "demo"
 SANDBOX_DIR = "sandbox"
