@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 
 from ledgerbridge.cli import app as cli
 from ledgerbridge.domain.runs import RunKind, RunStatus
+from ledgerbridge.recipes.starter import starter_config
 from tests.integration.api.conftest import Api, fields, refused
 from tests.integration.web.live import accounts_config
+from tests.support.world import World
 
 BASE = "/api/v1/integrations"
 
@@ -294,3 +296,31 @@ def test_integrations_need_a_token(api: Api) -> None:
     ):
         refused(api.http.request(method, path, json={}), 401, "token")
     assert api.snapshot() == before
+
+
+def test_deleting_with_transactions_archives_created_records_without_any(api: Api) -> None:
+    w = World.build(api.app.store, starter_config("demo", "mcrm", "mbooks"))
+    api.app.use("mcrm", w.crm)
+    api.app.use("mbooks", w.books)
+    acme = w.crm.put("Accounts", {"Account_Name": "Acme"})
+    w.crm.put("Accounts", {"Account_Name": "Globex"})
+    widget = w.crm.put("Products", {"Product_Name": "Widget", "Product_Code": "W-1"})
+    w.crm.put(
+        "Invoices",
+        {
+            "Invoice_Number": "INV-1",
+            "Account_Name": {"id": acme.id},
+            "Invoiced_Items": [{"Product_Name": {"id": widget.id}, "Quantity": 1}],
+        },
+    )
+    assert w.sync().status is RunStatus.SUCCEEDED
+    globex = next(c.id for c in w.books.all("Contacts") if c.fields["Name"] == "Globex")
+    assert api.http.post(f"{BASE}/demo/disable", headers=api.auth).status_code == 200
+
+    gone = api.http.delete(f"{BASE}/demo", params={"keep": "with-transactions"}, headers=api.auth)
+    assert gone.status_code == 200, gone.text
+    assert gone.json()["archived"] == {"accounts": [globex]}
+    assert gone.json()["kept_with_transactions"] == {"accounts": 1, "products": 1}
+    assert gone.json()["bindings_removed"] == 2 + 1 + 1
+    assert w.books.record("Contacts", globex) is None
+    assert [r.name for r in api.app.store.integrations.list()] == ["live"]

@@ -399,9 +399,10 @@ def delete_integration(
     try:
         systems = application.systems(row) if keep is lifecycle.Keep.WITH_TRANSACTIONS else None
         report = lifecycle.delete(store, row.name, keep, systems)
-    except StateError as exc:
+    except (StateError, ConfigError) as exc:
+        # Not deletable as asked, or the connection needs fixing first (no client secret).
         raise RefusedError(409, api_words(str(exc)).replace("--keep all", "keep=all")) from None
-    except LedgerbridgeError as exc:
+    except LedgerbridgeError as exc:  # refused credentials, limits, timeouts
         raise RefusedError(502, str(exc)) from None
     return DeletionOut(
         integration=report.integration,
