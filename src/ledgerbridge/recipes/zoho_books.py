@@ -26,6 +26,7 @@ from ledgerbridge.domain.config import (
     IntegrationConfig,
     KeyKind,
     MatchKey,
+    RelatedConfig,
     RequiredRule,
     ViewCondition,
     ViewFilter,
@@ -378,10 +379,36 @@ def _customer_flows(opts: BooksOptions) -> list[FlowConfig]:
             conditions=(ViewCondition(field="Account_Name", operator=ViewOperator.IS_EMPTY),),
         )
         individuals = individuals.model_copy(update={"views": (*individuals.views, no_account)})
+    if opts.customers == "accounts_and_contacts":
+        customers = _with_contact_person(customers)
     return [
         _for_org(customers, opts, opts.customer_extent),
         _for_org(individuals, opts, opts.customer_extent),
     ]
+
+
+def _with_contact_person(flow: FlowConfig) -> FlowConfig:
+    """An account's primary contact becomes its Books customer's primary contact person.
+
+    Books takes the person's name and e-mail on the contact itself; a changed contact syncs
+    its account again.
+    """
+    contacts = RelatedConfig(
+        name="contacts",
+        crm_module="Contacts",
+        parent_field="Account_Name",
+        primary_field="Primary_Contact",
+        fields=("First_Name", "Last_Name", "Email", "Primary_Contact"),
+        orphan_message="Contact has no Account: it syncs as an individual customer only with "
+        "contacts_without_account=yes",
+    )
+    one_way = Direction.CRM_TO_BOOKS
+    person = (
+        FieldRule(crm="@contacts.primary.First_Name", books="first_name", direction=one_way),
+        FieldRule(crm="@contacts.primary.Last_Name", books="last_name", direction=one_way),
+        FieldRule(crm="@contacts.primary.Email", books="email", direction=one_way),
+    )
+    return flow.model_copy(update={"related": (contacts,), "fields": (*flow.fields, *person)})
 
 
 def _item_flow(opts: BooksOptions) -> FlowConfig:

@@ -67,6 +67,7 @@ def test_the_messy_seed_syncs_both_ways_with_each_record_where_it_belongs(
         assert 'The SKU "WID-100" is already used' in failure.reason
 
         contacts = _by(w.books_all("contacts"), "contact_name")
+        checked_people = 0
         accounts = _by(w.crm_state.all("Accounts"), "Account_Name")
         # -- customers: every account is one Books business customer of the same name
         customers = _bound(w, "customers")
@@ -82,6 +83,28 @@ def test_the_messy_seed_syncs_both_ways_with_each_record_where_it_belongs(
             if n in LINKED_ACCOUNTS:
                 assert partner["contact_id"] == books("contacts", LINKED_ACCOUNTS[n])
             assert w.crm("Accounts", crm("accounts", n))["Books_ID"] == partner["contact_id"], n
+        # An account's primary contact (flagged, or its only one) is the primary person; with
+        # several and none flagged, Books keeps the person it had (the run names the account).
+        for record in seed.crm.accounts:
+            people = [
+                c.data
+                for c in seed.crm.contacts
+                if (c.data.get("Account_Name") or {}).get("id") == record.key
+            ]
+            flagged = [p for p in people if p.get("Primary_Contact")]
+            primary = flagged[0] if flagged else people[0] if len(people) == 1 else None
+            if primary is None:
+                continue
+            contact_id = contacts[record.data["Account_Name"]]["contact_id"]
+            persons = w.books_state.contact_persons(w.org_id, contact_id)
+            (first,) = [p for p in persons if p["is_primary_contact"]]
+            assert (first["first_name"], first["last_name"], first["email"]) == (
+                primary["First_Name"],
+                primary["Last_Name"],
+                primary.get("Email", "").strip(),
+            ), record.data["Account_Name"]
+            checked_people += 1
+        assert checked_people > 5
         for n in BOOKS_ONLY_CUSTOMERS:
             name = seed.books.contacts[n].data["contact_name"]
             assert customers[accounts[name]["id"]] == books("contacts", n)
