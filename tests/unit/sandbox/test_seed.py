@@ -273,3 +273,25 @@ def test_large_books_side_loads_into_a_file_backed_emulator(tmp_path: Path) -> N
     org = books.default_organization_id
     assert books.count(org, "contacts") == len(world.books.contacts) > 5000
     assert elapsed < 60
+
+
+def test_crm_records_are_ticked_for_xero_except_the_not_ticked_case(small: SeedWorld) -> None:
+    left_out = set(small.expected.keys("not_ticked"))
+    assert len(left_out) == 1
+    crm = small.crm
+    for records in (crm.accounts, crm.vendors, crm.products, crm.invoices, crm.purchase_orders):
+        for record in records:
+            assert record.data.get("Add_to_Xero") is (record.key not in left_out), record.key
+
+
+def test_each_case_names_the_crm_field_it_is_about(small: SeedWorld) -> None:
+    by_key = _by_key(small)
+    for case in small.expected.cases:
+        assert case.outcome == OUTCOMES[case.name]
+        if case.name == "present_on_both_sides":
+            assert case.field == ""
+            continue
+        assert case.field, case.name
+        if case.name in ("no_email", "product_without_code") and case.key.startswith("seed:crm"):
+            # the field the case is about is the one the record lacks
+            assert case.field not in by_key[case.key].data, case.key
