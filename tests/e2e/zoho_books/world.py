@@ -182,6 +182,7 @@ def books_sync_world(
             monotonic=clock.timestamp,
             describe_modules=("Accounts", "Contacts", "Vendors", "Products"),
         )
+
         def books_for(org: str) -> ZohoBooksConnector:
             http = httpx.Client(
                 transport=InProcessTransport(books_app), base_url=BOOKS_BASE, timeout=30
