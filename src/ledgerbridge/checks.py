@@ -7,6 +7,7 @@ except what opening a connection does anyway (a due token refresh is saved).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ledgerbridge.bootstrap import App, bootstrap
+from ledgerbridge.connectors.http.client import ApiClient
 from ledgerbridge.connectors.http.tokens import TokenSet
 from ledgerbridge.domain.errors import AuthError, ConfigError, LedgerbridgeError
 from ledgerbridge.settings import Settings, load_settings, session_secret
@@ -184,7 +187,22 @@ def probe(connector: Any) -> str:
     raise ConfigError(f"{type(connector).__name__} has no way to ask for its organisation")
 
 
-def check_connection(app: Any, name: str, system: str) -> CheckResult:
+@contextmanager
+def _few_attempts(connector: object, attempts: int = 2) -> Iterator[None]:
+    """A check answers in seconds: one retry at most, not a run's patient backoff."""
+    api = getattr(connector, "api", None)
+    if not isinstance(api, ApiClient):
+        yield
+        return
+    before = api.max_attempts
+    api.max_attempts = min(before, attempts)
+    try:
+        yield
+    finally:
+        api.max_attempts = before
+
+
+def check_connection(app: App, name: str, system: str) -> CheckResult:
     """Secrets readable, tokens present, the connector opens and one call is answered."""
     label = f"connection {name} ({system})"
     reconnect = (
@@ -192,7 +210,7 @@ def check_connection(app: Any, name: str, system: str) -> CheckResult:
         "docs/connecting-real-accounts.md"
     )
     try:
-        secrets = app.store.connections.secrets(name)
+        secrets, _version = app.store.connections.secrets(name)
     except ConfigError as exc:
         return _failed(label, f"its secrets cannot be read: {exc}")
     if system in OAUTH_SYSTEMS:
@@ -208,7 +226,8 @@ def check_connection(app: Any, name: str, system: str) -> CheckResult:
             )
     try:
         connector = app.connector(name)
-        org = probe(connector)
+        with _few_attempts(connector):
+            org = probe(connector)
     except AuthError as exc:
         return _failed(label, f"credentials refused: {exc}", reconnect)
     except (LedgerbridgeError, httpx.HTTPError, OSError) as exc:
@@ -220,7 +239,7 @@ def check_connection(app: Any, name: str, system: str) -> CheckResult:
     return _passed(label, f"organisation {org!r} answered" if org else "answered")
 
 
-def check_connections(app: Any) -> list[CheckResult]:
+def check_connections(app: App) -> list[CheckResult]:
     rows = app.store.connections.list()
     if not rows:
         return [_passed("connections", "none yet (add one in the portal or with the CLI)")]
@@ -233,7 +252,7 @@ def check_connections(app: Any) -> list[CheckResult]:
 def run_checks(
     settings_file: Path | None = None,
     *,
-    open_app: Callable[[Settings], Any] | None = None,
+    open_app: Callable[[Settings], App] | None = None,
 ) -> CheckReport:
     """Every check in order; later ones are skipped (and fail) when what they need failed."""
     report = CheckReport()
@@ -248,9 +267,8 @@ def run_checks(
         report.results.append(_failed("connections", "not checked: fix the database first"))
         return report
     if open_app is None:
-        from ledgerbridge.bootstrap import bootstrap
 
-        def open_app(s: Settings) -> Any:
+        def open_app(s: Settings) -> App:
             return bootstrap(s, migrate=False)
 
     app = open_app(settings)
