@@ -29,6 +29,8 @@ from ledgerbridge.domain.config import IntegrationConfig
 from ledgerbridge.recipes.zoho_xero import zoho_xero_config
 from ledgerbridge.sandbox import xero, zoho_crm
 from ledgerbridge.sandbox.core.clock import VirtualClock
+from ledgerbridge.sandbox.core.faults import FaultConfig
+from ledgerbridge.sandbox.core.ledger import CallLedger
 from ledgerbridge.sandbox.core.oauth import OAuthServer
 from ledgerbridge.sandbox.core.transport import ServedApp
 from ledgerbridge.sandbox.seed import SeedWorld, generate, load_xero, load_zoho_crm
@@ -41,7 +43,10 @@ from ledgerbridge.store.migrate import upgrade
 INTEGRATION = "crash"
 CRM_MODULES = ("Accounts", "Contacts", "Vendors", "Products", "Invoices", "Purchase_Orders")
 XERO_KINDS: tuple[Kind, ...] = ("contacts", "items", "invoices", "purchase_orders")
-CRM_SCOPE = "ZohoCRM.modules.ALL ZohoCRM.settings.ALL ZohoCRM.org.ALL ZohoCRM.notifications.ALL"
+CRM_SCOPE = (
+    "ZohoCRM.modules.ALL ZohoCRM.settings.ALL ZohoCRM.org.ALL ZohoCRM.notifications.ALL "
+    "offline_access"
+)
 XERO_SCOPE = (
     "openid profile email offline_access accounting.contacts accounting.settings "
     "accounting.transactions"
@@ -120,18 +125,26 @@ class Emulators:
     xero_server: ServedApp
     crm_oauth: OAuthServer
     xero_oauth: OAuthServer
+    ledgers: tuple[CallLedger, CallLedger] | None = None
+
+    def statuses(self) -> Counter[int]:
+        """HTTP statuses both emulators answered (0: connection dropped)."""
+        found: Counter[int] = Counter()
+        for ledger in self.ledgers or ():
+            found.update(entry.status for entry in ledger.entries())
+        return found
 
 
 @contextmanager
-def seeded_emulators(world: SeedWorld) -> Iterator[Emulators]:
+def seeded_emulators(world: SeedWorld, faults: FaultConfig | None = None) -> Iterator[Emulators]:
     """Zoho CRM and Xero emulators on real time, loaded with ``world``, served on loopback."""
     clock = VirtualClock()
     crm = ZohoCrmState(clock=clock)
     books = XeroState(clock)
     load_zoho_crm(world, crm)
     load_xero(world, books)
-    crm_app = zoho_crm.create_app(crm, limits=False)
-    xero_app = xero.create_app(books, limits=False)
+    crm_app = zoho_crm.create_app(crm, limits=False, faults=faults)
+    xero_app = xero.create_app(books, limits=False, faults=faults)
     crm_server = ServedApp(crm_app)
     crm.api_domain = crm_server.url
     xero_server = ServedApp(xero_app)
@@ -141,7 +154,13 @@ def seeded_emulators(world: SeedWorld) -> Iterator[Emulators]:
         # records loaded just now must be older than the first run's start
         time.sleep(1.0)
         yield Emulators(
-            crm, books, crm_server, xero_server, crm_app.state.oauth, xero_app.state.oauth
+            crm,
+            books,
+            crm_server,
+            xero_server,
+            crm_app.state.oauth,
+            xero_app.state.oauth,
+            (crm_app.state.ledger, xero_app.state.ledger),
         )
     finally:
         crm_server.stop()
