@@ -65,8 +65,25 @@ def test_every_route_is_secured_and_declares_its_problems(api: Api) -> None:
             assert any("schema" in c for c in body.values()), where
 
 
+def _has_example(doc: dict[str, Any], content: dict[str, Any]) -> bool:
+    if "example" in content or "examples" in content:
+        return True
+    schema = content.get("schema", {})
+    if schema.get("examples"):
+        return True
+    schema = schema.get("items", schema)
+    refs = [s["$ref"] for s in [schema, *schema.get("anyOf", [])] if "$ref" in s]
+    return any(doc["components"]["schemas"][r.rsplit("/", 1)[-1]].get("examples") for r in refs)
+
+
 def test_examples_and_documented_refusals(api: Api) -> None:
     doc = api.http.get("/api/v1/openapi.json").json()
+    for path, method, op in _operations(doc):
+        for code, answer in op["responses"].items():
+            for media, content in answer.get("content", {}).items():
+                assert _has_example(doc, content), (method, path, code, media)
+        for media, content in op.get("requestBody", {}).get("content", {}).items():
+            assert _has_example(doc, content), (method, path, "body", media)
     paths = doc["paths"]
     delete = paths["/api/v1/integrations/{name}"]["delete"]["responses"]
     assert {"200", "401", "404", "409", "422", "502"} <= set(delete)

@@ -8,9 +8,10 @@ refuse.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
+from fastapi import Body
 
 from ledgerbridge.domain.config import FlowConfig, IntegrationConfig, ScheduleConfig
 from ledgerbridge.jobs import schedule as schedules
@@ -82,10 +83,34 @@ def list_flows(
     return [FlowSummary.of(f, store.bindings.count(row.id, f.name)) for f in row.flows]
 
 
+_SCHEDULE_EXAMPLE = {
+    "enabled": True,
+    "interval_minutes": None,
+    "times": ["07:00", "13:00"],
+    "timezone": "Europe/London",
+    "email_summary": True,
+}
+_FLOW_EXAMPLE = {
+    "name": "accounts",
+    "crm_module": "Accounts",
+    "books_module": "Contacts",
+    "direction": "both",
+    "first": "crm",
+    "match_keys": [{"crm": "Account_Name", "books": "Name", "kind": "name"}],
+    "duplicate_policy": "skip",
+    "conflict_policy": "latest_wins",
+    "fields": [{"crm": "Account_Name", "books": "Name", "direction": "both"}],
+    "enabled": True,
+}
+
+
 @router.get(
     "/integrations/{name}/flows/{flow}",
     summary="Show one flow",
-    responses={404: FLOW_NOT_FOUND},
+    responses={
+        200: {"content": {"application/json": {"example": _FLOW_EXAMPLE}}},
+        404: FLOW_NOT_FOUND,
+    },
 )
 def show_flow(
     name: IntegrationName, flow: FlowName, application: ApplicationDep, principal: PrincipalDep
@@ -175,7 +200,7 @@ def show_schedule(
 )
 def set_schedule(
     name: IntegrationName,
-    body: ScheduleConfig,
+    body: Annotated[ScheduleConfig, Body(examples=[_SCHEDULE_EXAMPLE])],
     application: ApplicationDep,
     principal: PrincipalDep,
 ) -> ScheduleOut:

@@ -52,6 +52,7 @@ _CONFIG_EXAMPLE = {
         }
     ],
 }
+_PATCH_EXAMPLE = {"notify_email": "books@acme.example", "schedule": {"enabled": True}}
 CONFLICT_STATE = problem(
     "The integration is not in a state that allows this.",
     "integration acme is disabled; `POST /api/v1/integrations/acme/enable` makes it run again",
@@ -203,7 +204,10 @@ def show_integration(
             "or (with `format=yaml`) YAML; defaults are left out.",
             "content": {
                 "application/json": {"example": _CONFIG_EXAMPLE},
-                YAML: {"schema": {"type": "string"}},
+                YAML: {
+                    "schema": {"type": "string"},
+                    "example": yaml.safe_dump(_CONFIG_EXAMPLE, sort_keys=False),
+                },
             },
         },
         404: NOT_FOUND,
@@ -280,7 +284,7 @@ def replace_config(
 )
 def patch_config(
     name: IntegrationName,
-    body: Annotated[dict[str, Any], Body()],
+    body: Annotated[dict[str, Any], Body(examples=[_PATCH_EXAMPLE])],
     application: ApplicationDep,
     principal: PrincipalDep,
 ) -> IntegrationOut:

@@ -51,7 +51,19 @@ class WindowIn(BaseModel):
 class SyncIn(BaseModel):
     """A run to queue; every field is optional."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "flows": ["accounts"],
+                    "direction": "crm_to_books",
+                    "window": {"kind": "days", "days": 7},
+                    "email_summary": True,
+                }
+            ]
+        },
+    )
 
     flows: list[str] = Field(
         default_factory=list, description="Only these flows; empty: every enabled flow."
@@ -71,7 +83,45 @@ class SyncIn(BaseModel):
         )
 
 
+_RUN_EXAMPLE: dict[str, Any] = {
+    "id": 42,
+    "integration": "acme",
+    "kind": "manual",
+    "status": "partial",
+    "dry_run": False,
+    "started_at": "2026-11-21T16:02:11Z",
+    "finished_at": "2026-11-21T16:03:40Z",
+    "request": {"flows": [], "direction": "both", "window": {"kind": "since_last"}},
+    "counts": {"accounts": {"crm": {"created": 3, "failed": 1}}},
+    "error": None,
+}
+_ITEM_EXAMPLE: dict[str, Any] = {
+    "flow": "accounts",
+    "side": "crm",
+    "record_id": "5725767000000412001",
+    "partner_id": None,
+    "outcome": "failed",
+    "reason": "Account has no Account_Name: Xero needs a contact name",
+    "label": "(no name)",
+}
+
+
 class SyncQueued(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "queued": True,
+                    "integration": "acme",
+                    "flows": ["accounts"],
+                    "direction": "both",
+                    "window": {"kind": "days", "days": 7},
+                    "email_summary": False,
+                }
+            ]
+        }
+    )
+
     queued: Literal[True] = True
     integration: str
     flows: list[str]
@@ -81,6 +131,20 @@ class SyncQueued(BaseModel):
 
 
 class RecordQueued(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "queued": True,
+                    "integration": "acme",
+                    "flow": "accounts",
+                    "side": "crm",
+                    "record_id": "5725767000000412001",
+                }
+            ]
+        }
+    )
+
     queued: Literal[True] = True
     integration: str
     flow: str
@@ -89,6 +153,8 @@ class RecordQueued(BaseModel):
 
 
 class RunOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE]})
+
     id: int
     integration: str
     kind: RunKind
@@ -117,6 +183,8 @@ class RunOut(BaseModel):
 
 
 class RunItemOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ITEM_EXAMPLE]})
+
     flow: str
     side: Side
     record_id: str
@@ -139,6 +207,10 @@ class RunItemOut(BaseModel):
 
 
 class RunDetail(RunOut):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_RUN_EXAMPLE, "notice": None, "items": [_ITEM_EXAMPLE]}]}
+    )
+
     notice: str | None
     items: list[RunItemOut]
 
@@ -269,6 +341,22 @@ class ConnectionOut(BaseModel):
 
 
 class FlowSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "accounts",
+                    "crm_module": "Accounts",
+                    "books_module": "Contacts",
+                    "direction": "both",
+                    "enabled": True,
+                    "depends_on": [],
+                    "bindings": 412,
+                }
+            ]
+        }
+    )
+
     name: str
     crm_module: str
     books_module: str
@@ -456,12 +544,47 @@ class FieldsIn(BaseModel):
 class FlowChanged(BaseModel):
     """A flow as saved, with what may not sync as hoped."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "flow": {
+                        "name": "accounts",
+                        "crm_module": "Accounts",
+                        "books_module": "Contacts",
+                        "fields": [{"crm": "Account_Name", "books": "Name"}],
+                    },
+                    "warnings": [],
+                }
+            ]
+        }
+    )
+
     flow: FlowConfig
     warnings: list[str] = Field(default_factory=list)
 
 
 class ScheduleOut(BaseModel):
     """The automatic sync settings and how a person would read them."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "schedule": {
+                        "enabled": True,
+                        "interval_minutes": None,
+                        "times": ["07:00", "13:00"],
+                        "timezone": "Europe/London",
+                        "flows": [],
+                        "direction": "both",
+                        "email_summary": True,
+                    },
+                    "description": "at 07:00, 13:00 (Europe/London), both, e-mail summary",
+                }
+            ]
+        }
+    )
 
     schedule: ScheduleConfig
     description: str = Field(examples=["every 120 minutes, both"])
