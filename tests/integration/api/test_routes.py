@@ -9,6 +9,7 @@ from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import Outcome, RunItem, RunKind, RunStatus
 from ledgerbridge.engine.model import SyncRequest, Window, WindowKind
 from ledgerbridge.jobs.dispatch import RecordChange
+from ledgerbridge.store.tables import flows
 from tests.integration.api.conftest import PROBLEM, Api
 from tests.integration.web.live import accounts_config
 
@@ -173,3 +174,22 @@ def test_runs_are_listed_newest_first_and_read_with_their_items(api: Api) -> Non
     ]
     assert detail["items"][0]["label"] == "Acme"
     _refused(api, api.http.get("/api/v1/runs/999999", headers=api.auth), 404, "999999")
+
+
+def test_unknown_routes_and_methods_are_problem_documents_too(api: Api) -> None:
+    missing = api.http.get("/api/v1/nowhere", headers=api.auth)
+    _refused(api, missing, 404, "/api/v1/nowhere", "/api/v1/docs")
+    wrong = api.http.delete("/api/v1/integrations/live/sync", headers=api.auth)
+    _refused(api, wrong, 405, "DELETE")
+    assert "POST" in wrong.headers["allow"]
+    # outside the API, FastAPI's own answers stay
+    elsewhere = api.http.get("/nowhere")
+    assert elsewhere.status_code == 404
+    assert elsewhere.headers["content-type"] != PROBLEM
+
+
+def test_a_stored_config_that_went_bad_is_a_conflict_not_a_crash(api: Api) -> None:
+    with api.app.store.engine.begin() as conn:
+        conn.execute(flows.update().values(config={"name": "accounts"}))
+    broken = api.http.get("/api/v1/integrations/live", headers=api.auth)
+    _refused(api, broken, 409, "no longer valid", "crm_module")

@@ -67,10 +67,25 @@ def integration_for(store: Store, principal: Principal, name: str) -> Integratio
     try:
         return require_integration(store, principal, name)
     except IntegrationHiddenError:
+        if principal.is_admin:
+            _unreadable(store, name)
         raise RefusedError(
             404,
             f"no integration named {name!r}; `GET /api/v1/integrations` lists the ones you can see",
         ) from None
+
+
+def _unreadable(store: Store, name: str) -> None:
+    """A 409 when ``name`` exists but its stored config no longer loads (admins only: the
+    reason may name what it holds)."""
+    try:
+        store.integrations.get(name)
+    except ConfigError as exc:
+        try:
+            store.integrations.settings(name)  # reads no config: fails only when it is missing
+        except ConfigError:
+            return
+        raise RefusedError(409, str(exc)) from None
 
 
 def flow_of(integration: IntegrationRow, name: str) -> FlowConfig:

@@ -13,10 +13,15 @@ from typing import Any
 
 import pydantic
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledgerbridge.domain.errors import ConfigError, LedgerbridgeError, RetriableError, StateError
 from ledgerbridge.web.problems import PROBLEM_JSON
 
 API_PREFIX = "/api/v1"
@@ -96,12 +101,50 @@ def invalid_model(exc: pydantic.ValidationError, *prefix: str) -> RefusedError:
 async def _on_invalid(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, RequestValidationError):  # pragma: no cover - registered for it only
         raise exc
-    if not request.url.path.startswith(API_PREFIX + "/"):
+    if not _in_api(request):
         # Other routes keep FastAPI's own answer.
         return await request_validation_exception_handler(request, exc)
     return _answer(invalid(_errors(exc.errors())))
 
 
+def _in_api(request: Request) -> bool:
+    return request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/")
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    """Unknown API paths and methods are problem documents too; other paths keep FastAPI's."""
+    if not isinstance(exc, StarletteHTTPException):  # pragma: no cover - registered for it only
+        raise exc
+    if not _in_api(request):
+        return await http_exception_handler(request, exc)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404:
+        detail = f"no route {request.url.path}; {API_PREFIX}/docs lists the routes"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    answer = problem_response(exc.status_code, detail)
+    answer.headers.update(exc.headers or {})
+    return answer
+
+
+async def _on_error(request: Request, exc: Exception) -> Response:
+    """An error of ours that a route did not turn into a refusal: still a problem document.
+
+    A config or state the operation cannot work with is a conflict; a system that failed for
+    now, unavailable; anything else an internal error, with the message (ours never hold
+    secrets: the log masking rules apply to them as well).
+    """
+    if not _in_api(request):
+        raise exc
+    if isinstance(exc, ConfigError | StateError):
+        return problem_response(409, str(exc))
+    if isinstance(exc, RetriableError):
+        return problem_response(503, str(exc))
+    return problem_response(500, str(exc))
+
+
 def install_handlers(web: FastAPI) -> None:
     web.add_exception_handler(RefusedError, _on_problem)
     web.add_exception_handler(RequestValidationError, _on_invalid)
+    web.add_exception_handler(StarletteHTTPException, _on_http)
+    web.add_exception_handler(LedgerbridgeError, _on_error)
