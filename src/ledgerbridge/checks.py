@@ -175,6 +175,44 @@ def check_database(settings: Settings) -> CheckResult:
     return _failed("database", f"{where}: {'; '.join(problems)}", fix)
 
 
+def check_stored_secrets(settings: Settings) -> CheckResult:
+    """Every stored secret opens with the configured keys; say when an older key is still used."""
+    from ledgerbridge.store import SecretBox, make_engine
+    from ledgerbridge.store.crypto import BlobState, stored_states
+
+    name = "stored secrets"
+    try:
+        box = SecretBox.from_environment(
+            settings.data_dir,
+            allow_generate=settings.development,
+            environ=settings.secret_key_environ(),
+        )
+    except ConfigError as exc:
+        return _failed(name, f"not checked: {exc}")
+    engine = make_engine(settings.db_url)
+    try:
+        states = stored_states(engine, box)
+    finally:
+        engine.dispose()
+    total = sum(states.values())
+    if states[BlobState.UNREADABLE]:
+        return _failed(
+            name,
+            f"{states[BlobState.UNREADABLE]} of {total} cannot be decrypted with the configured "
+            "key(s): the key changed since they were stored",
+            "set LEDGERBRIDGE_SECRET_KEY to the key used before (a new key first, the old one "
+            "after it, comma-separated), or authorise those connections again",
+        )
+    older = states[BlobState.OLDER_KEY]
+    if older:
+        return _passed(
+            name,
+            f"{total} readable; {older} still under an older key: run `ledgerbridge db "
+            "rotate-key` before removing it",
+        )
+    return _passed(name, f"{total} readable, all under the first key")
+
+
 # -- connections -------------------------------------------------------------------------------
 
 
@@ -266,6 +304,7 @@ def run_checks(
     if not database.ok:
         report.results.append(_failed("connections", "not checked: fix the database first"))
         return report
+    report.results.append(check_stored_secrets(settings))
     if open_app is None:
 
         def open_app(s: Settings) -> App:

@@ -139,6 +139,32 @@ def db_upgrade() -> None:
         out.print("job queue tables " + ("created" if created else "already present"))
 
 
+@db_app.command("rotate-key")
+def db_rotate_key() -> None:
+    """Re-encrypt every stored secret with the first secret key, after a new key was put first."""
+    from ledgerbridge.store import SecretBox, make_engine
+    from ledgerbridge.store.crypto import BlobState, rotate_stored, stored_states
+
+    settings = load_settings()
+    box = SecretBox.from_environment(
+        settings.data_dir,
+        allow_generate=settings.development,
+        environ=settings.secret_key_environ(),
+    )
+    engine = make_engine(settings.db_url)
+    try:
+        rewritten = rotate_stored(engine, box)
+        left = stored_states(engine, box)[BlobState.OLDER_KEY]
+    finally:
+        engine.dispose()
+    out.print(f"{rewritten} stored secret(s) re-encrypted with the first key")
+    if left:
+        out.print(f"{left} were rewritten meanwhile under an older key; run this again")
+        raise typer.Exit(1)
+    if box.key_count > 1:
+        out.print("every stored secret is under the first key: the others can be removed")
+
+
 # -- connections -------------------------------------------------------------------------------
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy.engine import Engine
 
 from ledgerbridge.domain.errors import ConfigError
 
@@ -47,6 +51,7 @@ class SecretBox:
                     f"(32 url-safe base64-encoded bytes); {_HOW_TO_GENERATE}"
                 ) from None
         self._fernet = MultiFernet(fernets)
+        self._first = fernets[0]
         self.key_count = len(fernets)
 
     def __repr__(self) -> str:
@@ -125,12 +130,78 @@ class SecretBox:
             raise ConfigError("stored secrets are not a JSON object; re-enter the connection")
         return value
 
+    def state_of(self, blob: bytes) -> BlobState:
+        """Whether ``blob`` is under the first key, an older one, or none of the keys."""
+        try:
+            self._first.decrypt(blob)
+        except InvalidToken:
+            pass
+        else:
+            return BlobState.CURRENT
+        try:
+            self._fernet.decrypt(blob)
+        except InvalidToken:
+            return BlobState.UNREADABLE
+        return BlobState.OLDER_KEY
+
     def rotate(self, blob: bytes) -> bytes:
         """``blob`` re-encrypted with the first key."""
         try:
             return self._fernet.rotate(blob)
         except InvalidToken:
             raise _undecryptable() from None
+
+
+class BlobState(enum.StrEnum):
+    CURRENT = "current"  # encrypted with the first key
+    OLDER_KEY = "older_key"  # readable with a later key: rotate before removing that key
+    UNREADABLE = "unreadable"  # no configured key opens it
+
+
+def _encrypted_columns() -> list[tuple[sa.Table, sa.Column[Any]]]:
+    from ledgerbridge.store.tables import connections, integrations
+
+    return [
+        (connections, connections.c.secrets),
+        (integrations, integrations.c.button_secret_encrypted),
+    ]
+
+
+def stored_states(engine: Engine, box: SecretBox) -> Counter[BlobState]:
+    """How many stored secrets are under the first key, an older key, or no key at all."""
+    states: Counter[BlobState] = Counter()
+    with engine.connect() as conn:
+        for _table, column in _encrypted_columns():
+            for (blob,) in conn.execute(sa.select(column).where(column.is_not(None))):
+                states[box.state_of(bytes(blob))] += 1
+    return states
+
+
+def rotate_stored(engine: Engine, box: SecretBox) -> int:
+    """Re-encrypt every stored secret under an older key with the first key; values unchanged.
+
+    Returns how many were rewritten. Each row is swapped only if it still holds the blob that
+    was read: a token refresh that wrote meanwhile wins (run this after every process has been
+    restarted with the new key first, so such writers use it too). A secret no key opens
+    stops the rotation with the usual error, before anything is lost.
+    """
+    rewritten = 0
+    for table, column in _encrypted_columns():
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(table.c.id, column).where(column.is_not(None))).all()
+        for ident, raw in rows:
+            blob = bytes(raw)
+            if box.state_of(blob) is BlobState.CURRENT:
+                continue
+            fresh = box.rotate(blob)
+            with engine.begin() as conn:
+                swapped = conn.execute(
+                    sa.update(table)
+                    .where(table.c.id == ident, column == blob)
+                    .values({column.name: fresh})
+                ).rowcount
+            rewritten += swapped
+    return rewritten
 
 
 def _undecryptable() -> ConfigError:

@@ -154,6 +154,7 @@ def test_the_command_prints_one_line_per_check_and_exits_by_the_result(
         "OK   session secret",
         "OK   smtp",
         "OK   database",
+        "OK   stored secrets",
         "OK   connection crm (zoho_crm)",
         "OK   connection xero (xero)",
     ]
