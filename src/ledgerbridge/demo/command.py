@@ -33,7 +33,13 @@ def demo_command(
         str, typer.Option(help="zoho_xero: the sandbox over HTTP; starter: two in-memory systems.")
     ] = "zoho_xero",
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 0,
-    size: Annotated[str, typer.Option(help="Seed size: small or medium.")] = "small",
+    size: Annotated[
+        str,
+        typer.Option(
+            help="Seed size: small, or medium (about 7,000 records: its first sync takes "
+            "minutes, as the sandbox keeps to Xero's 60 calls a minute)."
+        ),
+    ] = "small",
     count: Annotated[
         int | None, typer.Option(help="Records per main module (overrides --size).")
     ] = None,
