@@ -137,6 +137,28 @@ class PageProcessor:
             hashes=hashes,
         )
 
+    def _siblings(self, side: Side) -> list[str]:
+        """Other flows over the same module on ``side`` (customers and suppliers in Xero)."""
+        module = self.module(side)
+        return [
+            name
+            for name, f in self.flows.items()
+            if name != self.flow.name
+            and (f.crm_module if side is Side.CRM else f.books_module) == module
+        ]
+
+    def _bound_elsewhere(self, side: Side, ids: Sequence[str]) -> set[str]:
+        """Ids on ``side`` a sibling flow has bound: that flow's records, never this one's.
+
+        The binding is the origin marker: a Xero contact made for a CRM vendor is a supplier,
+        so the accounts flow neither creates an account from it nor links an account to it.
+        """
+        out: set[str] = set()
+        if ids:
+            for name in self._siblings(side):
+                out |= set(self.store.bindings.get_many(self.iid, name, side, list(ids)))
+        return out
+
     def _candidates(
         self, side: Side, unbound: Sequence[Record]
     ) -> tuple[dict[tuple[int, str], list[Record]], set[str]]:
@@ -160,7 +182,7 @@ class PageProcessor:
                 if key is not None:
                     out[(index, key)].append(rec)
         bound = self.store.bindings.get_many(self.iid, self.flow.name, other, list(found))
-        return dict(out), set(bound)
+        return dict(out), set(bound) | self._bound_elsewhere(other, list(found))
 
     def _lookups(
         self, side: Side, records: Iterable[Record], partners: Iterable[Record]
@@ -188,6 +210,13 @@ class PageProcessor:
         outcome = PageOutcome()
         if not records:
             return outcome
+        unbound = [r.id for r in records if r.id not in self.state.done[side]]
+        if unbound and self._siblings(side):
+            mine = self.store.bindings.get_many(self.iid, self.flow.name, side, unbound)
+            theirs = self._bound_elsewhere(side, [i for i in unbound if i not in mine])
+            records = [r for r in records if r.id not in theirs]
+            if not records:
+                return outcome
         page = self._context(side, records)
         actions = plan_page(self.fmap, page)
         if retry_missing and self.sync_dependency is not None and not self.dry_run:

@@ -139,9 +139,19 @@ def related_cursor(flow: FlowConfig, rel: RelatedConfig) -> str:
 
 
 def check_children(
-    flow: FlowConfig, rel: RelatedConfig, children: Sequence[Record]
+    flow: FlowConfig,
+    rel: RelatedConfig,
+    children: Sequence[Record],
+    *,
+    elsewhere: Sequence[RelatedConfig] = (),
+    report_orphans: bool = True,
 ) -> tuple[list[RunItem], set[str]]:
-    """Run items for children that cannot sync, and the parents to sync again."""
+    """Run items for children that cannot sync, and the parents to sync again.
+
+    A child whose parent is another relation's (a vendor's contact, for the accounts flow) is
+    that relation's to report; a child with no parent at all is reported once, by the
+    relation with ``report_orphans``.
+    """
     items: list[RunItem] = []
     parents: set[str] = set()
     for child in children:
@@ -150,6 +160,8 @@ def check_children(
         label = _child_label(child.data)
         pid = parent_id(rel, child.data)
         if pid is None:
+            if not report_orphans or any(parent_id(o, child.data) for o in elsewhere):
+                continue
             items.append(
                 RunItem(
                     rel.name, Side.CRM, child.id, Outcome.SKIPPED, rel.orphan_message, None, label

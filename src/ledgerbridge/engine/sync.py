@@ -415,9 +415,25 @@ class _Run:
             name = related_cursor(flow, rel)
             names.append(name)
             since = self._since(self.store.cursors.get(self.iid, name, Side.CRM))
+            # Relations over the same children (vendors' contacts beside accounts'): a child
+            # with no parent at all is reported once, by the first.
+            same = [
+                (f.name, r)
+                for f in self.integration.flows
+                for r in f.related
+                if r.crm_module == rel.crm_module
+            ]
+            others = [r for n, r in same if (n, r.name) != (flow.name, rel.name)]
+            first = same[0][0] == flow.name
             parents: set[str] = set()
             for page in self.systems.crm.read_changes(rel.crm_module, since):
-                items, found = check_children(flow, rel, page.records)
+                items, found = check_children(
+                    flow,
+                    rel,
+                    page.records,
+                    elsewhere=others,
+                    report_orphans=first,
+                )
                 parents |= found
                 for item in items:
                     self.counts.add(item.flow, item.side, item.outcome)

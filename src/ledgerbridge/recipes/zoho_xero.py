@@ -77,8 +77,8 @@ def _contacts(parent_field: str, parent: str) -> RelatedConfig:
             ),
         ),
         max_others=XERO_CONTACT_PERSONS,
-        orphan_message=f"Contact has no {parent}: a contact syncs as a person of its "
-        f"{parent.lower()}'s Xero contact; pick its {parent}",
+        orphan_message="Contact has no Account (nor Vendor): a contact syncs as a person of "
+        f"its account's (or vendor's) Xero contact; pick its {parent}",
     )
 
 
@@ -163,7 +163,9 @@ VENDORS = FlowConfig(
             direction=Direction.CRM_TO_BOOKS,
             transform=ComputedTransform(template="{id}"),
         ),
+        *_person_fields(),
     ),
+    related=(_contacts("Vendor_Name", "Vendor"),),
     required=(
         RequiredRule(
             side=Side.CRM,
@@ -173,10 +175,6 @@ VENDORS = FlowConfig(
     ),
     write_back=(_xero_id_write_back(),),
     views=(ADD_TO_XERO,),
-    # Off by default: customers and suppliers are one list of Xero contacts, and the accounts
-    # flow reads every changed contact, so a contact this flow creates would come back to the
-    # CRM as an account. Turn it on once the accounts flow reads customers only.
-    enabled=False,
 )
 
 PRODUCTS = FlowConfig(
@@ -361,8 +359,6 @@ PURCHASE_ORDERS = FlowConfig(
         WriteBack(to=Side.CRM, field="Xero_Invoice_No", source_field="PurchaseOrderNumber"),
     ),
     views=(ADD_TO_XERO,),
-    # Off with the vendors flow it depends on.
-    enabled=False,
 )
 
 

@@ -85,7 +85,15 @@ def classify(spec: ModuleSpec, texts: Sequence[str], operation: Operation) -> Wr
             ):
                 # A create naming a missing contact or theme is a bad value, not a missing target.
                 return WriteError("invalid", message, _field_of(text))
-            return WriteError(code, message, _field_of(text))
+            field = _field_of(text)
+            if code == "duplicate" and field == "Name" and spec.name == "Contacts":
+                # The one clash a person must resolve: say how.
+                message += (
+                    " Xero keeps contact names unique among active contacts: rename one of "
+                    "them, or, if they are the same business, link them with `ledgerbridge "
+                    "fetch` (a customer and a supplier of one name cannot both be kept apart)"
+                )
+            return WriteError(code, message, field)
     return WriteError(
         "invalid" if texts else "other", message, _field_of(texts[0]) if texts else None
     )
