@@ -105,6 +105,10 @@ class FiguresReader(Protocol):
     receivables, its total sales) current; each connector says which figure names it offers.
     """
 
-    def figures(self, module: str, ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        """Figures by record id for the records of ``module`` that exist; names as documented."""
+    def figures(self, module: str, ids: Sequence[str]) -> dict[str, dict[str, float | str]]:
+        """Figures by record id for the records of ``module`` that exist; names as documented.
+
+        Money figures are numbers; a few are text the accounting system derives (an online
+        invoice URL, a branding theme's name).
+        """
         ...

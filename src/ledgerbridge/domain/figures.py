@@ -45,7 +45,15 @@ def figures_patch(
     for rule in rules:
         if rule.figure not in figures:
             continue
-        wanted = money(figures[rule.figure])
+        found = figures[rule.figure]
+        if isinstance(found, str):
+            # Text figures (an online invoice URL, a branding theme's name) as they are.
+            text = found.strip()
+            have_text = get_path(current, rule.crm)
+            if text and canon(text) != canon(str(have_text or "").strip()):
+                patch[rule.crm] = text
+            continue
+        wanted = money(found)
         if wanted is None:
             continue
         have = money(get_path(current, rule.crm))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ledgerbridge.connectors.base import FiguresReader
 from ledgerbridge.domain.config import FlowConfig
@@ -115,7 +116,7 @@ class FiguresStep:
         figures = books.figures(flow.books_module, sorted(pairs))
         crm = self.systems.crm
         current = {r.id: r for r in crm.get_many(flow.crm_module, sorted(set(pairs.values())))}
-        todo: list[tuple[str, Record, dict[str, float | None]]] = []
+        todo: list[tuple[str, Record, dict[str, Any]]] = []
         for books_id, crm_id in sorted(pairs.items()):
             record = current.get(crm_id)
             found = figures.get(books_id)
@@ -142,7 +143,7 @@ class FiguresStep:
         result: FiguresOutcome,
         books_id: str,
         record: Record,
-        patch: Mapping[str, float | None],
+        patch: Mapping[str, Any],
         ok: bool,
         error: object,
     ) -> None:

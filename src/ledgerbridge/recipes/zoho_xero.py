@@ -303,6 +303,12 @@ INVOICES = FlowConfig(
         WriteBack(to=Side.CRM, field="Xero_Invoice_No", source_field="InvoiceNumber"),
     ),
     views=(ADD_TO_XERO, ViewFilter(side=Side.BOOKS, equals={"Type": "ACCREC"})),
+    # Derived in Xero, written to the CRM after each run that read the invoice: the online
+    # invoice link (once approved) and the branding theme's name.
+    figures=(
+        FigureRule(figure="online_invoice_url", crm="Xero_Invoice_URL"),
+        FigureRule(figure="branding_theme", crm="Branding_Theme"),
+    ),
 )
 
 PURCHASE_ORDERS = FlowConfig(
@@ -359,6 +365,7 @@ PURCHASE_ORDERS = FlowConfig(
         WriteBack(to=Side.CRM, field="Xero_Invoice_No", source_field="PurchaseOrderNumber"),
     ),
     views=(ADD_TO_XERO,),
+    figures=(FigureRule(figure="branding_theme", crm="Branding_Theme"),),
 )
 
 

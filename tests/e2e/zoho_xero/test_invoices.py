@@ -90,3 +90,35 @@ def test_an_invoice_whose_product_is_not_in_xero_fails_with_the_product_named(
             assert "not synced yet" in item.reason
             assert w.partner("invoices", invoice["id"]) is None
             assert w.xero.count("invoices") == 0
+
+
+def test_the_online_invoice_link_and_branding_theme_come_back_once_approved(
+    store: Store,
+) -> None:
+    with zoho_xero(store) as w:
+        acme = w.crm.create("Accounts", {"Account_Name": "Acme Ltd", "Add_to_Xero": True})
+        widget = _product(w, "W-1")
+        invoice = _invoice(w, acme["id"], widget["id"], "April")
+        w.sync()
+        xero_id = w.partner("invoices", invoice["id"])
+        assert xero_id is not None
+        # A draft has no online link yet.
+        assert not w.crm_record("Invoices", invoice["id"]).get("Xero_Invoice_URL")
+
+        special = next(t for t in w.xero.branding_themes() if t["Name"] == "Special Projects")
+        w.xero.edit_invoice(
+            xero_id, Status="AUTHORISED", BrandingThemeID=special["BrandingThemeID"]
+        )
+        approved = w.sync()
+        assert approved.failures == []
+        back = w.crm_record("Invoices", invoice["id"])
+        code = w.xero.online_invoice_code(xero_id)
+        assert back["Xero_Invoice_URL"].endswith(code)
+        assert back["Xero_Invoice_URL"].startswith("https://")
+        assert back["Branding_Theme"] == "Special Projects"
+        assert back["Xero_Status"] == "AUTHORISED"
+
+        quiet = w.sync()
+        for sides in quiet.counts.by_flow.values():
+            for counts in sides.values():
+                assert set(counts) <= {"unchanged"}, quiet.counts

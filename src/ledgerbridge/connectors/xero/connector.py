@@ -284,7 +284,14 @@ class XeroConnector:
         if not isinstance(body, Mapping):
             raise FatalError(f"Xero answered GET {spec.name} with something other than an object")
         raw = body.get(spec.name) or []
-        return list(raw), body.get("pagination") or {}, self._answered_at(body)
+        if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
+            raise FatalError(f"Xero answered GET {spec.name} with {spec.name} that are no records")
+        pagination = body.get("pagination")
+        return (
+            list(raw),
+            pagination if isinstance(pagination, Mapping) else {},
+            self._answered_at(body),
+        )
 
     def _base_params(self, spec: ModuleSpec) -> dict[str, str]:
         return {"includeArchived": "true"} if spec.include_archived else {}
@@ -576,7 +583,42 @@ class XeroConnector:
             module, [Patch(id=i, fields={"ContactStatus": "ARCHIVED"}) for i in ids]
         )
 
-    def figures(self, module: str, ids: Sequence[str]) -> dict[str, dict[str, float]]:
+    def figures(self, module: str, ids: Sequence[str]) -> dict[str, dict[str, float | str]]:
+        """Figures by id: of contacts (money), of invoices and purchase orders (text).
+
+        Invoices: ``online_invoice_url`` (approved sales invoices only: one call each, so only
+        for the invoices a run read) and ``branding_theme`` (the theme's name, one call per
+        run); purchase orders: ``branding_theme``.
+        """
+        if module in ("Invoices", "PurchaseOrders"):
+            return self._document_figures(module, ids)
+        return {k: dict(v) for k, v in self._contact_figures(module, ids).items()}
+
+    def _document_figures(
+        self, module: str, ids: Sequence[str]
+    ) -> dict[str, dict[str, float | str]]:
+        themes: dict[str, str] | None = None
+        out: dict[str, dict[str, float | str]] = {}
+        for doc in self.get_many(module, ids):
+            found: dict[str, float | str] = {}
+            theme_id = str(doc.fields.get("BrandingThemeID") or "").lower()
+            if theme_id:
+                if themes is None:
+                    themes = {t.branding_theme_id.lower(): t.name for t in self.branding_themes()}
+                if theme_id in themes:
+                    found["branding_theme"] = themes[theme_id]
+            if (
+                module == "Invoices"
+                and doc.fields.get("Type") == "ACCREC"
+                and doc.fields.get("Status") in ("AUTHORISED", "PAID")
+            ):
+                url = self.online_invoice_url(doc.id)
+                if url:
+                    found["online_invoice_url"] = url
+            out[doc.id] = found
+        return out
+
+    def _contact_figures(self, module: str, ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Figures of contacts, by id (other modules have none).
 
         ``receivables_outstanding``/``receivables_overdue`` and ``payables_outstanding``/
@@ -663,7 +705,11 @@ class XeroConnector:
         else:
             answered = body.get("Elements") or [] if isinstance(body, Mapping) else []
             at = self.clock()
-        if len(answered) != len(refs):
+        if (
+            not isinstance(answered, list)
+            or len(answered) != len(refs)
+            or not all(isinstance(e, Mapping) for e in answered)
+        ):
             return whole_call_failure(refs, _problem(response))
         results = [
             element_result(spec, ref, element, operation, at)
