@@ -344,9 +344,7 @@ class _Builder:
         for index in range(max(4, self.n // 4)):
             name = self.unique_company()
             _, _, email = self.person()
-            vendor = self.add(
-                self.crm, "vendors", {"Vendor_Name": name, "Email": email, **TICK}
-            )
+            vendor = self.add(self.crm, "vendors", {"Vendor_Name": name, "Email": email, **TICK})
             if index % 3 == 0:
                 self.twin_contact(
                     vendor, name, email, xero=True, books=True, vendor=True, module="Vendors"
