@@ -45,7 +45,35 @@ def body_of(response: httpx.Response) -> dict[str, Any]:
         raise RetriableError(
             f"zoho_crm answered {response.status_code} with a body that is not JSON"
         ) from exc
-    return body if isinstance(body, dict) else {"data": body}
+    if isinstance(body, dict):
+        return body
+    if isinstance(body, list):
+        return {"data": body}
+    raise RetriableError(
+        f"zoho_crm answered {response.status_code} with JSON that is neither an object nor a list"
+    )
+
+
+def rows_of(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The records of a read answer; a ``data`` that is there but not a list is no answer."""
+    data = body.get("data")
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise RetriableError(
+            f"zoho_crm answered with data that is not a list: {type(data).__name__}"
+        )
+    rows = [row for row in data if isinstance(row, Mapping)]
+    if any("id" not in row for row in rows):
+        # dropping it would lose a change without a word; asking again may get it whole
+        raise RetriableError("zoho_crm answered with a record that has no id")
+    return rows
+
+
+def more_records(body: Mapping[str, Any]) -> bool:
+    """Whether a read answer says another page follows."""
+    info = body.get("info")
+    return isinstance(info, Mapping) and bool(info.get("more_records"))
 
 
 def raise_for_call(response: httpx.Response, what: str) -> dict[str, Any]:

@@ -338,10 +338,11 @@ class ZohoCrmConnector:
                 params["page"] = number
             response = self._send("GET", module, params=params, headers=headers)
             body = answers.raise_for_call(response, f"the {module} change feed")
-            listed = [r for r in body.get("data", []) if isinstance(r, Mapping)]
+            listed = answers.rows_of(body)
             rows = self._complete(module, listed, groups[1:])
             records = [answers.to_record(module, r) for r in rows]
-            info = body.get("info") or {}
+            info = body.get("info")
+            info = info if isinstance(info, Mapping) else {}
             more = bool(info.get("more_records")) and bool(records)
             if records:
                 first = records[0].modified_at
@@ -377,7 +378,7 @@ class ZohoCrmConnector:
             body = self._get(
                 f"{module}/deleted", f"deleted {module}", type="all", page=number, per_page=PER_PAGE
             )
-            rows = [r for r in body.get("data", []) if isinstance(r, Mapping)]
+            rows = answers.rows_of(body)
             stop = False
             for row in rows:
                 stamp = row.get("deleted_time")
@@ -396,7 +397,7 @@ class ZohoCrmConnector:
                         deleted=True,
                     )
                 )
-            if stop or not (body.get("info") or {}).get("more_records"):
+            if stop or not answers.more_records(body):
                 break
             number += 1
         found.sort(key=lambda r: (r.modified_at, r.id))
@@ -408,7 +409,7 @@ class ZohoCrmConnector:
         rows: list[dict[str, Any]] = []
         for chunk in _chunks(list(ids), MAX_IDS):
             body = self._get(module, f"{module} by id", ids=",".join(chunk), fields=",".join(group))
-            rows.extend(dict(r) for r in body.get("data", []) if isinstance(r, Mapping))
+            rows.extend(dict(r) for r in answers.rows_of(body))
         return rows
 
     def _complete(
@@ -455,8 +456,8 @@ class ZohoCrmConnector:
                 per_page=PER_PAGE,
                 page=number,
             )
-            rows.extend(r for r in body.get("data", []) if isinstance(r, Mapping))
-            more = (body.get("info") or {}).get("more_records")
+            rows.extend(answers.rows_of(body))
+            more = answers.more_records(body)
             if not more or number * PER_PAGE >= SEARCH_WINDOW:
                 break
             number += 1
@@ -466,7 +467,7 @@ class ZohoCrmConnector:
         """Rows of one COQL select (``[]`` when nothing matches)."""
         response = self._send("POST", "coql", json={"select_query": query}, retry_writes=True)
         body = answers.raise_for_call(response, "a COQL query")
-        return [dict(r) for r in body.get("data", []) if isinstance(r, Mapping)]
+        return [dict(r) for r in answers.rows_of(body)]
 
     def _coql_rows(
         self, module: str, field: str, values: Sequence[str], columns: Sequence[str]
