@@ -63,9 +63,11 @@ def _token_request(client: httpx.Client, app: OAuthClient, form: dict[str, str])
     if response.status_code >= 500 or response.status_code == 429:
         raise RetriableError(f"token endpoint answered {response.status_code}")
     try:
-        body: dict[str, Any] = response.json()
+        answer = response.json()
     except ValueError:
-        body = {}
+        answer = {}
+    # an answer that is JSON but no object carries no token either
+    body: dict[str, Any] = answer if isinstance(answer, dict) else {}
     if response.status_code >= 400 or "error" in body or "access_token" not in body:
         error = body.get("error") or f"HTTP {response.status_code}"
         description = body.get("error_description") or ""
