@@ -349,6 +349,17 @@ class XeroConnector:
         raw, _, _ = self._list(module_spec("TaxRates"), {})
         return [TaxRate.model_validate(r) for r in raw]
 
+    def catalogue(self, name: str) -> dict[str, str]:
+        """``tax_rates``: the organisation's active sales tax rates, by name and by tax type."""
+        if name != "tax_rates":
+            return {}
+        out: dict[str, str] = {}
+        for rate in self.tax_rates():
+            if rate.status == "ACTIVE" and rate.can_apply_to_revenue:
+                out[rate.name] = rate.tax_type
+                out[rate.tax_type] = rate.tax_type
+        return out
+
     def accounts(self) -> list[Account]:
         raw, _, _ = self._list(module_spec("Accounts"), {})
         return [Account.model_validate(r) for r in raw]
