@@ -112,3 +112,15 @@ class FiguresReader(Protocol):
         invoice URL, a branding theme's name).
         """
         ...
+
+
+@runtime_checkable
+class Catalogues(Protocol):
+    """A connector that lists the codes a field may take (tax rates), for value maps (optional)."""
+
+    def catalogue(self, name: str) -> dict[str, str]:
+        """Names and codes of catalogue ``name``'s usable entries, each to its code.
+
+        ``{}`` for a catalogue the system does not have.
+        """
+        ...

@@ -94,6 +94,10 @@ class ValueMapTransform(_Transform):
     default_to_crm: Any = None
     has_default_to_books: bool = False
     has_default_to_crm: bool = False
+    # A catalogue of the accounting system (``tax_rates``) read at the start of each run: a
+    # CRM value equal to an entry's name or code maps to its code, and map entries whose code
+    # the organisation does not have are dropped (so the record fails with the value named).
+    catalogue: str | None = None
 
 
 class DefaultTransform(_Transform):

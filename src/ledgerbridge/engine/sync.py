@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from ledgerbridge.connectors.base import Budgeted
+from ledgerbridge.connectors.base import Budgeted, Catalogues
+from ledgerbridge.domain.catalogues import catalogues_used, resolve_catalogues
 from ledgerbridge.domain.config import FlowConfig
 from ledgerbridge.domain.errors import (
     ConfigError,
@@ -185,6 +186,8 @@ class _Run:
         self.pending_ids: dict[tuple[str, Side], set[str]] = {}
         self.started = engine.clock()
         self._depth = 0
+        # Catalogues (tax rates) read once per run, for the value maps that use them.
+        self.catalogues: dict[str, dict[str, str]] = {}
         # Accounting figures (receivables, sales) go back to the CRM once the flows are done.
         self.figures: FiguresStep | None = None
         if FiguresStep.wanted(integration.flows) and not request.dry_run:
@@ -339,9 +342,24 @@ class _Run:
 
     # -- flows -------------------------------------------------------------------------------
 
+    def _resolved(self, flow: FlowConfig) -> FlowConfig:
+        """The flow with its catalogue value maps (tax rates) as this organisation has them."""
+        books = self.systems.books
+        if not catalogues_used(flow) or not isinstance(books, Catalogues):
+            return flow
+        return resolve_catalogues(flow, self._catalogue)
+
+    def _catalogue(self, name: str) -> dict[str, str]:
+        if name not in self.catalogues:
+            books = self.systems.books
+            assert isinstance(books, Catalogues)
+            self.catalogues[name] = books.catalogue(name)
+        return self.catalogues[name]
+
     def _processor(self, flow: FlowConfig) -> PageProcessor:
         proc = self.processors.get(flow.name)
         if proc is None:
+            flow = self._resolved(flow)
             proc = PageProcessor(
                 store=self.store,
                 systems=self.systems,

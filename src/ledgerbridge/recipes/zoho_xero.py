@@ -31,8 +31,10 @@ from ledgerbridge.domain.config import (
 )
 from ledgerbridge.domain.records import Side
 
-# CRM tax picklist -> Xero tax types of a default (GST) organisation. A value missing here
-# fails the product with the value named, so no item reaches Xero with a tax rate it refuses.
+# CRM tax picklist -> Xero tax types of a default (GST) organisation. Each run reads the
+# organisation's tax rates: an entry whose tax type it lacks is dropped, and a CRM Tax named
+# like an active sales tax rate (its name or tax type) maps to it. A value neither covers fails
+# the product with the value named, so no item reaches Xero with a tax rate it refuses.
 PRODUCT_TAX = {"GST": "OUTPUT", "Exempt": "EXEMPTOUTPUT"}
 # Revenue account the items sell into: Xero requires an account code on sales details.
 SALES_ACCOUNT_CODE = "200"
@@ -197,7 +199,7 @@ PRODUCTS = FlowConfig(
             crm="Tax",
             books="SalesDetails.TaxType",
             direction=Direction.CRM_TO_BOOKS,
-            transform=ValueMapTransform(map=PRODUCT_TAX),
+            transform=ValueMapTransform(map=PRODUCT_TAX, catalogue="tax_rates"),
         ),
         # The GL account code the item sells into.
         FieldRule(

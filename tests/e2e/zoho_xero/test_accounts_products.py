@@ -122,7 +122,8 @@ def test_products_need_a_code_and_a_tax_xero_knows(store: Store) -> None:
 
         run = w.sync("products")
         assert "Product has no Product_Code" in outcome(run, Side.CRM, no_code["id"]).reason
-        assert "pick one of GST, Exempt" in outcome(run, Side.CRM, vat["id"]).reason
+        # The recipe's names first, then the organisation's own tax rates by name.
+        assert "pick one of GST, Exempt, GST on Income," in outcome(run, Side.CRM, vat["id"]).reason
         assert "not marked Taxable" in outcome(run, Side.CRM, untaxed["id"]).reason
         assert {i.record_id for i in run.failures} == {no_code["id"], vat["id"], untaxed["id"]}
 
@@ -177,3 +178,36 @@ def test_codes_equal_once_trimmed_sync_one_and_fail_the_other(store: Store) -> N
             assert failed.record_id in {one["id"], two["id"]} - {bound[0]["id"]}
             assert "C-1" in failed.reason
             assert w.xero.count("items") == 1
+
+
+def test_a_tax_the_organisation_lacks_fails_until_xero_has_a_rate_of_that_name(
+    store: Store,
+) -> None:
+    with zoho_xero(store) as w:
+        product = w.crm.create(
+            "Products",
+            {
+                "Product_Name": "Euro Widget",
+                "Product_Code": "EW-1",
+                "Add_to_Xero": True,
+                "Taxable": True,
+                "Tax": "VAT",
+                "Unit_Price": 20,
+            },
+        )
+        first = w.sync()
+        item = outcome(first, Side.CRM, product["id"])
+        assert item.outcome is Outcome.FAILED
+        # The allowed taxes are read from the organisation: its rates' names are offered.
+        assert "pick one of" in item.reason
+        assert "GST on Income" in item.reason
+        assert w.xero.count("items") == 0
+
+        tax_type = w.xero.add_tax_rate("VAT", 20.0)
+        second = w.sync()
+        assert second.failures == []
+        code = w.partner("products", product["id"])
+        assert code is not None
+        made = w.xero.get("items", code)
+        assert made is not None
+        assert made["SalesDetails"]["TaxType"] == tax_type

@@ -125,6 +125,10 @@ def _tax_rate(tax_type: str, name: str, rate: float, report: str) -> dict[str, A
     }
 
 
+def custom_tax_rate(tax_type: str, name: str, rate: float) -> dict[str, Any]:
+    return _tax_rate(tax_type, name, rate, "OUTPUT")
+
+
 SEED_TAX_RATES: Final = (
     _tax_rate("OUTPUT", "GST on Income", 15.0, "OUTPUT"),
     _tax_rate("INPUT", "GST on Expenses", 15.0, "INPUT"),

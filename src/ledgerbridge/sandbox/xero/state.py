@@ -918,6 +918,16 @@ class XeroState:
     def edit_contact(self, contact_id: str, **fields: Any) -> dict[str, Any]:
         return self._one(self.save_contacts([fields], target_id=contact_id))
 
+    def add_tax_rate(self, name: str, rate: float) -> str:
+        """A custom sales and purchases tax rate, typed ``TAX001``... as Xero types them."""
+        collection = self._collections["tax_rates"]
+        with self._lock, self.store.transaction():
+            number = sum(1 for d in collection.find() if str(d["TaxType"]).startswith("TAX")) + 1
+            tax_type = f"TAX{number:03d}"
+            doc = dict(models.custom_tax_rate(tax_type, name, rate))
+            collection.insert(tax_type, doc, self.clock.now())
+        return tax_type
+
     def archive_contact(self, contact_id: str) -> dict[str, Any]:
         return self.edit_contact(contact_id, ContactStatus="ARCHIVED")
 
