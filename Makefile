@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 export UV_PYTHON_PREFERENCE := only-system
-export UV_PYTHON := $(shell command -v $(PYTHON))
+# The interpreter itself, not a shim in front of it: uv rebuilds a venv whose interpreter differs.
+export UV_PYTHON := $(shell $(PYTHON) -c "import sys; print(sys.executable)")
 DATA ?= .ledgerbridge
 
 .PHONY: help setup browser demo test lint format bench clean
