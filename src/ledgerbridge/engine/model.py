@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ledgerbridge.connectors.base import Connector
@@ -27,13 +27,23 @@ class WindowKind(enum.StrEnum):
 class Window:
     kind: WindowKind = WindowKind.SINCE_LAST
     days: int | None = None
+    # With DAYS: only changes made up to this moment (a window that ends in the past). The
+    # flows' cursors then stay where they were: later changes are still to be read.
+    until: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.kind is WindowKind.DAYS and (self.days is None or self.days < 1):
             raise ValueError("a window of days needs a whole number of days, 1 or more")
+        if self.until is not None:
+            if self.kind is not WindowKind.DAYS:
+                raise ValueError("only a window of days can end before now")
+            if self.until.utcoffset() is None:
+                raise ValueError("a window's end needs a time zone")
 
     def describe(self) -> str:
         if self.kind is WindowKind.DAYS:
+            if self.until is not None:
+                return f"{self.days} days up to {self.until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
             return f"last {self.days} days"
         return "full history" if self.kind is WindowKind.FULL else "since the last run"
 
@@ -53,6 +63,7 @@ class SyncRequest:
             "direction": self.direction.value,
             "window": self.window.kind.value,
             "days": self.window.days,
+            "until": None if self.window.until is None else self.window.until.isoformat(),
             "dry_run": self.dry_run,
             "email_summary": self.email_summary,
         }

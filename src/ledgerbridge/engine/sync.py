@@ -395,10 +395,16 @@ class _Run:
                     since = checkpoint
             conn = self.systems.on(side)
             reached = since
+            until = self.request.window.until
             for page in conn.read_changes(proc.module(side), since):
-                outcome = proc.process(side, page.records)
+                records = page.records
+                if until is not None:
+                    records = [r for r in records if r.modified_at <= until]
+                outcome = proc.process(side, records)
                 self._record(proc, side, outcome)
-                self.progress.records_done(flow.name, side, len(page.records))
+                self.progress.records_done(flow.name, side, len(records))
+                if len(records) < len(page.records):
+                    break  # pages come in ascending modification time: the rest is later still
                 if window is not None and page.records and page.next_token is not None:
                     # Pages come in ascending modification time, so everything before the
                     # page's latest time is processed; records at that time are read again.
@@ -487,6 +493,8 @@ class _Run:
     def _advances(self, cursor: datetime | None) -> bool:
         """Whether this run read everything since the cursor, so the cursor may move."""
         window = self.request.window
+        if window.until is not None:
+            return False  # what changed after the window's end is still to be read
         if window.kind is not WindowKind.DAYS:
             return True
         assert window.days is not None

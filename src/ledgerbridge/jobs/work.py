@@ -35,13 +35,17 @@ def request_from_dict(data: Mapping[str, Any]) -> SyncRequest:
         return SyncRequest(
             flows=tuple(str(f) for f in data.get("flows", ())),
             direction=Direction(data.get("direction", Direction.BOTH.value)),
-            window=Window(kind, data.get("days")),
+            window=Window(kind, data.get("days"), _moment(data.get("until"))),
             dry_run=bool(data.get("dry_run", False)),
             kind=RunKind(data.get("kind", RunKind.MANUAL.value)),
             email_summary=bool(data.get("email_summary", False)),
         )
     except ValueError as exc:
         raise ConfigError(f"a queued sync request is not valid ({exc}): {dict(data)}") from exc
+
+
+def _moment(raw: Any) -> datetime | None:
+    return None if raw is None else datetime.fromisoformat(str(raw))
 
 
 def change_to_dict(change: RecordChange) -> dict[str, str]:

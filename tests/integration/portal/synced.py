@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from ledgerbridge.bootstrap import App
-from ledgerbridge.connectors.memory import MemoryConnector
+from ledgerbridge.connectors.memory import MemoryConnector, TickingClock
 from ledgerbridge.domain.config import FlowConfig
 from ledgerbridge.domain.records import Side
 from ledgerbridge.jobs.local import LocalRunner
@@ -82,13 +82,14 @@ def make_synced(
     start: bool = True,
     flow: FlowConfig | None = None,
     memory: bool = True,
+    clock: TickingClock | None = None,
 ) -> Iterator[Synced]:
     """``memory=False`` leaves out the in-memory integration (the test brings its own)."""
     app = application(tmp_path, db_url)
     runner = LocalRunner(app, workers=1, tick=None)
     try:
         owner = app.store.users.create(USER_EMAIL, PASSWORD)
-        crm, books = MemoryConnector("crm"), MemoryConnector("books")
+        crm, books = MemoryConnector("crm", clock=clock), MemoryConnector("books", clock=clock)
         if memory:
             for name, conn in (("crm", crm), ("books", books)):
                 # No file: the connector handed in here is the one every job uses.

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ledgerbridge.connectors.memory import TickingClock
 from ledgerbridge.domain.records import Side
 from ledgerbridge.domain.runs import Outcome, RunItem, RunKind, RunStatus
 from ledgerbridge.engine.model import NoProgress, SyncRequest
@@ -249,3 +250,36 @@ def test_in_a_browser_the_page_follows_the_run_to_its_end_at_phone_width(tmp_pat
                 browser.close()
         finally:
             server.stop()
+
+
+def test_a_window_that_ends_before_today_leaves_later_changes_for_the_next_run(
+    tmp_path: Path,
+) -> None:
+    now = datetime.now(UTC)
+    clock = TickingClock(start=now - timedelta(days=5))
+    for synced in make_synced(tmp_path, clock=clock):
+        synced.login()
+        synced.person("Early", "early@example.com")  # five days ago
+        clock.advance(timedelta(days=4))
+        synced.person("Late", "late@example.com")  # yesterday
+        today = now.date()
+        answer = submit(
+            synced,
+            flows="people",
+            mode="window",
+            since=(today - timedelta(days=6)).isoformat(),
+            until=(today - timedelta(days=3)).isoformat(),
+        )
+        assert answer.status_code == 303, answer.text
+        synced.runner.run_until_idle(10.0)
+        (run,) = synced.app.store.runs.list(synced.integration.id)
+        assert run.request["until"].startswith((today - timedelta(days=3)).isoformat())
+        assert [c.fields["Name"] for c in synced.books.all("Contacts")] == ["Early"]
+        # The cursor did not move past the window: an incremental run picks up the rest.
+        assert submit(synced, flows="people").status_code == 303
+        synced.runner.run_until_idle(10.0)
+        assert sorted(c.fields["Name"] for c in synced.books.all("Contacts")) == ["Early", "Late"]
+        wrong = submit(synced, flows="people", mode="window", since=today.isoformat(),
+                       until=(today - timedelta(days=1)).isoformat())  # fmt: skip
+        assert wrong.status_code == 422
+        assert 'id="until-error"' in wrong.text

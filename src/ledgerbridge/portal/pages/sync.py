@@ -13,7 +13,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
@@ -48,6 +48,7 @@ class SyncForm:
     flows: list[str]
     mode: str = "incremental"
     since: str = ""
+    until: str = ""
     dry_run: bool = False
     email_summary: bool = False
     email: str = ""
@@ -66,6 +67,7 @@ def parse_form(
         flows=flows,
         mode=str(form.get("mode") or "incremental"),
         since=str(form.get("since") or "").strip(),
+        until=str(form.get("until") or "").strip(),
         dry_run=form.get("dry_run") == "on",
         email_summary=form.get("email_summary") == "on",
         email=str(form.get("email") or "").strip(),
@@ -89,9 +91,7 @@ def parse_form(
             if since > today:
                 got.errors["since"] = "The window cannot start in the future."
             else:
-                # The engine reads "the last N days" back from the run's start: N days that
-                # include the whole of the chosen first day.
-                window = Window(WindowKind.DAYS, (today - since).days + 1)
+                window = _window(got, since, today)
     if got.email_summary:
         if not got.email:
             got.errors["email"] = "Give the address the summary goes to."
@@ -106,6 +106,26 @@ def parse_form(
         dry_run=got.dry_run,
         email_summary=got.email_summary,
     )
+
+
+def _window(got: SyncForm, since: date, today: date) -> Window:
+    """The engine reads "the last N days" back from the run's start: N days that include the
+    whole of the first day; a window that ends before today stops at the end of its last day."""
+    days = (today - since).days + 1
+    if not got.until:
+        return Window(WindowKind.DAYS, days)
+    try:
+        until = date.fromisoformat(got.until)
+    except ValueError:
+        got.errors["until"] = "Give the last day of the window as a date (YYYY-MM-DD)."
+        return Window(WindowKind.DAYS, days)
+    if until < since:
+        got.errors["until"] = "The window cannot end before it starts."
+    elif until > today:
+        got.errors["until"] = "The window cannot end in the future."
+    elif until < today:
+        return Window(WindowKind.DAYS, days, datetime.combine(until, time.max, UTC))
+    return Window(WindowKind.DAYS, days)
 
 
 def _page(
