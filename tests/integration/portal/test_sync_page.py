@@ -247,6 +247,12 @@ def test_in_a_browser_the_page_follows_the_run_to_its_end_at_phone_width(tmp_pat
                 page.goto(f"{server.url}/history")
                 assert page.evaluate("document.documentElement.scrollWidth") <= 375
                 assert page.is_visible("svg[role=img]")
+                page.goto(f"{server.url}/integrations/{NAME}/flows/people/mapping")
+                assert page.evaluate("document.documentElement.scrollWidth") <= 375
+                # Keyboard: the first rule's CRM field is reachable and shows where focus is.
+                page.focus("#r0-crm")
+                outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+                assert outline != "none"
                 browser.close()
         finally:
             server.stop()

@@ -38,6 +38,7 @@ router = page_router()
 POLL_SECONDS = 0.5
 # How long the page waits for a queued run to start before it stops asking (seconds).
 START_WAIT_SECONDS = 600.0
+KEEPALIVE_SECONDS = 15.0
 MODES = ("incremental", "full", "window")
 
 
@@ -306,7 +307,9 @@ def _stream(
                 if waited >= START_WAIT_SECONDS:
                     yield sse("timeout", json.dumps({"message": "The run has not started yet."}))
                     return
-                yield ": waiting for the run to start\n\n"
+                if waited % KEEPALIVE_SECONDS < POLL_SECONDS:
+                    # A comment now and then keeps proxies from closing an idle stream.
+                    yield ": waiting for the run to start\n\n"
                 await asyncio.sleep(POLL_SECONDS)
                 waited += POLL_SECONDS
         started = {
