@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from ledgerbridge.domain.config import IntegrationConfig
 from ledgerbridge.domain.errors import ConfigError
-from ledgerbridge.recipes import zoho_books
+from ledgerbridge.recipes import zoho_books, zoho_xero
 from ledgerbridge.recipes.starter import starter_config
 from ledgerbridge.recipes.zoho_books import zoho_books_config
 from ledgerbridge.recipes.zoho_xero import zoho_xero_config
@@ -23,6 +23,7 @@ RECIPES: dict[str, Builder] = {
 # Recipes that take options, with each option's allowed values and meaning.
 WITH_OPTIONS: dict[str, tuple[OptionBuilder, Mapping[str, tuple[tuple[str, ...], str]]]] = {
     "zoho_books": (zoho_books_config, zoho_books.OPTIONS),
+    "zoho_xero": (zoho_xero_config, zoho_xero.OPTIONS),
 }
 
 

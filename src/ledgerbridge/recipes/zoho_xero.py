@@ -9,6 +9,8 @@ names, an account's receivables and sales totals) are left out rather than appro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ledgerbridge.domain.config import (
     ComputedTransform,
     ConflictPolicy,
@@ -29,6 +31,7 @@ from ledgerbridge.domain.config import (
     ViewFilter,
     WriteBack,
 )
+from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.domain.records import Side
 
 # CRM tax picklist -> Xero tax types of a default (GST) organisation. Each run reads the
@@ -46,6 +49,10 @@ PURCHASE_ACCOUNT_CODE = "310"
 # an unticked record is left alone quietly, and a missing name on it is not reported as a
 # failure (required-rule failures are checked before skips).
 ADD_TO_XERO = ViewFilter(side=Side.CRM, equals={"Add_to_Xero": True})
+
+# Archived Xero contacts (ours, after a deletion, or archived by a person) are history: never
+# matched, never brought back to the CRM as new records.
+ACTIVE_CONTACTS = ViewFilter(side=Side.BOOKS, equals={"ContactStatus": "ACTIVE"})
 
 # Records Xero sends to the CRM are ticked, so the CRM side of their binding stays in view.
 ADDED_FROM_XERO = FieldRule(
@@ -138,7 +145,7 @@ ACCOUNTS = FlowConfig(
         ),
     ),
     write_back=(_xero_id_write_back(),),
-    views=(ADD_TO_XERO,),
+    views=(ADD_TO_XERO, ACTIVE_CONTACTS),
     # Kept current after every run that touched the account or one of its invoices.
     figures=(
         FigureRule(figure="receivables_outstanding", crm="Outstanding_Receivables"),
@@ -176,7 +183,7 @@ VENDORS = FlowConfig(
         ),
     ),
     write_back=(_xero_id_write_back(),),
-    views=(ADD_TO_XERO,),
+    views=(ADD_TO_XERO, ACTIVE_CONTACTS),
 )
 
 PRODUCTS = FlowConfig(
@@ -371,13 +378,42 @@ PURCHASE_ORDERS = FlowConfig(
 )
 
 
+# Options of the recipe: values (the first is the default) and meaning.
+OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "archive": (
+        ("no", "yes"),
+        "an account or vendor deleted in the CRM archives its Xero contact "
+        "(ContactStatus ARCHIVED); without it the contact is kept and the deletion reported",
+    ),
+}
+
+
 def zoho_xero_config(
-    name: str = "zoho-xero", crm_connection: str = "crm", books_connection: str = "xero"
+    name: str = "zoho-xero",
+    crm_connection: str = "crm",
+    books_connection: str = "xero",
+    options: Mapping[str, str] | None = None,
 ) -> IntegrationConfig:
+    chosen = {k: v[0][0] for k, v in OPTIONS.items()}
+    for key, value in (options or {}).items():
+        if key not in OPTIONS:
+            raise ConfigError(
+                f"zoho_xero has no option {key!r}; its options are: {', '.join(OPTIONS)}"
+            )
+        allowed = OPTIONS[key][0]
+        if value not in allowed:
+            raise ConfigError(
+                f"option {key} cannot be {value!r}; choose one of: {', '.join(allowed)}"
+            )
+        chosen[key] = value
+    archive = chosen["archive"] == "yes"
+    contacts = tuple(
+        f.model_copy(update={"propagate_deletes": archive}) for f in (ACCOUNTS, VENDORS)
+    )
     return IntegrationConfig(
         name=name,
         recipe="zoho_xero",
         crm_connection=crm_connection,
         books_connection=books_connection,
-        flows=(ACCOUNTS, VENDORS, PRODUCTS, INVOICES, PURCHASE_ORDERS),
+        flows=(*contacts, PRODUCTS, INVOICES, PURCHASE_ORDERS),
     )

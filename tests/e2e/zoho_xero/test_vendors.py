@@ -71,3 +71,43 @@ def test_an_account_named_like_a_vendor_is_reported_with_a_way_out(store: Store)
         assert "rename one of them" in item.reason
         assert w.xero.count("contacts") == 1
         assert w.partner("accounts", account["id"]) is None
+
+
+def test_with_archive_a_deleted_account_archives_its_xero_contact(store: Store) -> None:
+    with zoho_xero(store, {"archive": "yes"}) as w:
+        acme = w.crm.create("Accounts", {"Account_Name": "Gone Ltd", "Add_to_Xero": True})
+        kept = w.crm.create("Accounts", {"Account_Name": "Kept Ltd", "Add_to_Xero": True})
+        w.sync()
+        gone_id = w.partner("accounts", acme["id"])
+        assert gone_id is not None
+
+        w.crm.delete("Accounts", acme["id"])
+        run = w.sync()
+        item = outcome(run, Side.CRM, acme["id"])
+        assert item.outcome is Outcome.UPDATED
+        assert "archived" in item.reason
+        archived = w.xero.get("contacts", gone_id)
+        assert archived is not None
+        assert archived["ContactStatus"] == "ARCHIVED"
+        kept_contact = w.xero.get("contacts", str(w.partner("accounts", kept["id"])))
+        assert kept_contact is not None
+        assert kept_contact["ContactStatus"] == "ACTIVE"
+        # The archived contact is not brought back as a new account.
+        again = w.sync()
+        assert again.failures == []
+        assert w.crm.count("Accounts") == 1
+
+
+def test_without_archive_a_deleted_account_keeps_its_xero_contact(store: Store) -> None:
+    with zoho_xero(store) as w:
+        acme = w.crm.create("Accounts", {"Account_Name": "Gone Ltd", "Add_to_Xero": True})
+        w.sync()
+        contact_id = w.partner("accounts", acme["id"])
+        w.crm.delete("Accounts", acme["id"])
+        run = w.sync()
+        item = outcome(run, Side.CRM, acme["id"])
+        assert item.outcome is Outcome.SKIPPED
+        assert "does not carry deletions across" in item.reason
+        contact = w.xero.get("contacts", str(contact_id))
+        assert contact is not None
+        assert contact["ContactStatus"] == "ACTIVE"

@@ -152,7 +152,7 @@ def _xero_connector(
 
 
 @contextmanager
-def zoho_xero(store: Store) -> Iterator[Pair]:
+def zoho_xero(store: Store, options: dict[str, str] | None = None) -> Iterator[Pair]:
     """Both emulators on one frozen clock and an integration on the recipe's default flows."""
     clock = VirtualClock(START)
     clock.freeze()
@@ -169,7 +169,7 @@ def zoho_xero(store: Store) -> Iterator[Pair]:
     try:
         crm = _crm_connector(clock, crm_app.state.oauth, crm_http)
         xero = _xero_connector(clock, xero_state, xero_app.state.oauth, xero_http)
-        config = zoho_xero_config()
+        config = zoho_xero_config(options=options)
         store.connections.add(config.crm_connection, crm.system, {}, {})
         store.connections.add(config.books_connection, xero.system, {}, {})
         integration = store.integrations.create(config)
