@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.integration.api.conftest import Api, fields, refused
+from tests.integration.web.live import accounts_config
 
 BASE = "/api/v1/connections"
 
@@ -149,44 +150,50 @@ def test_connections_need_a_token(api: Api) -> None:
     assert api.snapshot() == before
 
 
-def test_a_users_token_sees_the_connections_of_its_integrations_and_changes_none(
-    api: Api,
-) -> None:
+def test_a_user_sees_their_connections_and_those_of_their_integrations(api: Api) -> None:
     store = api.app.store
-    owner = api.add_user("ann@example.com")
+    ann = api.add_user("ann@example.com")
     api.add_user("bob@example.com")
-    store.connections.add("crm2", "zoho_crm", {}, {})
+    store.connections.add("crm2", "zoho_crm", {}, {})  # an admin's, used by ann's integration
     store.connections.add("xero2", "xero", {}, {})
-    config = api.integration().flows
-    from tests.integration.web.live import accounts_config
-
-    mine = accounts_config("anns").model_copy(
-        update={"crm_connection": "crm2", "books_connection": "xero2", "flows": config}
+    config = accounts_config("anns").model_copy(
+        update={"crm_connection": "crm2", "books_connection": "xero2"}
     )
-    store.integrations.create(mine, owner_id=owner)
-    ann, bob = api.as_user("ann@example.com"), api.as_user("bob@example.com")
-    assert [c["name"] for c in api.http.get(BASE, headers=ann).json()] == ["crm2", "xero2"]
-    assert api.http.get(f"{BASE}/xero2", headers=ann).json()["used_by"] == ["anns"]
+    store.integrations.create(config, owner_id=ann)
+    ann_auth, bob = api.as_user("ann@example.com"), api.as_user("bob@example.com")
+    made = api.http.post(BASE, headers=ann_auth, json={"name": "anns-books", "system": "xero"})
+    assert made.status_code == 201, made.text
+    assert store.connections.get("anns-books").owner_id == ann
+
+    listed = api.http.get(BASE, headers=ann_auth).json()
+    assert [c["name"] for c in listed] == ["anns-books", "crm2", "xero2"]
+    assert api.http.get(f"{BASE}/xero2", headers=ann_auth).json()["used_by"] == ["anns"]
     assert api.http.get(BASE, headers=bob).json() == []
-    # the operator's token still sees who uses what
+    # the operator's token sees every connection and who uses it
     assert api.http.get(f"{BASE}/xero2", headers=api.auth).json()["used_by"] == ["anns"]
 
     before = api.snapshot()
-    refused(api.http.get(f"{BASE}/xero", headers=ann), 404, "'xero'")
-    refused(api.http.delete(f"{BASE}/xero", headers=ann), 404, "'xero'")
-    refused(api.http.get(f"{BASE}/xero2", headers=bob), 404)
+    for name in ("xero", "anns-books"):
+        refused(api.http.get(f"{BASE}/{name}", headers=bob), 404, f"'{name}'")
+        refused(api.http.delete(f"{BASE}/{name}", headers=bob), 404, f"'{name}'")
+    refused(api.http.get(f"{BASE}/xero", headers=ann_auth), 404, "'xero'")
     for method, path, body in (
-        ("POST", BASE, {"name": "n", "system": "xero"}),
         ("PUT", f"{BASE}/xero2/settings", {"settings": {}}),
         ("PUT", f"{BASE}/xero2/secrets/webhook_key", {"value": "v"}),
         ("POST", f"{BASE}/xero2/disconnect", None),
         ("DELETE", f"{BASE}/xero2", None),
     ):
-        refused(api.http.request(method, path, headers=ann, json=body), 403, "administrator")
+        answer = api.http.request(method, path, headers=ann_auth, json=body)
+        refused(answer, 403, "another user", "administrator")
     assert api.snapshot() == before
-    admin = api.add_user("root@example.com", admin=True)
-    assert admin
-    made = api.http.post(
-        BASE, headers=api.as_user("root@example.com"), json={"name": "n", "system": "xero"}
-    )
-    assert made.status_code == 201
+
+    # what ann added, ann manages
+    base = f"{BASE}/anns-books"
+    put = api.http.put(f"{base}/settings", headers=ann_auth, json={"settings": {"tenant_id": "t"}})
+    assert put.status_code == 200
+    secret = api.http.put(f"{base}/secrets/client_secret", headers=ann_auth, json={"value": "c"})
+    assert secret.status_code == 204
+    assert api.http.post(f"{base}/disconnect", headers=ann_auth).status_code == 200
+    assert store.connections.secrets("anns-books")[0] == {"client_secret": "c"}
+    assert api.http.delete(base, headers=ann_auth).status_code == 204
+    assert "anns-books" not in [c.name for c in store.connections.list()]

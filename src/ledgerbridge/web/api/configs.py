@@ -21,7 +21,7 @@ from ledgerbridge.domain.validation import Severity
 from ledgerbridge.engine.validate import validate_config
 from ledgerbridge.jobs import schedule as schedules
 from ledgerbridge.store import Store
-from ledgerbridge.web.access import Principal, visible_integrations
+from ledgerbridge.web.access import Principal, visible_connections
 from ledgerbridge.web.api.problems import invalid, invalid_model
 
 CRM_SYSTEMS = ("zoho_crm", "memory")
@@ -58,21 +58,15 @@ def check_connections(
     store: Store, principal: Principal, config: IntegrationConfig, prefix: Sequence[str] = ()
 ) -> None:
     """Refuse (422) connections that do not exist, are not the caller's, or are the wrong kind."""
-    usable = None
-    if not principal.is_admin:
-        usable = {
-            name
-            for row in visible_integrations(store, principal)
-            for name in (row.crm_connection, row.books_connection)
-        }
-    known = {row.name: row.system for row in store.connections.list()}
+    # Only connections the caller may use: its own and those its integrations use.
+    known = {row.name: row.system for row in visible_connections(store, principal)}
     problems: list[tuple[str, str]] = []
     for field, name, kinds, role in (
         ("crm_connection", config.crm_connection, CRM_SYSTEMS, "a CRM"),
         ("books_connection", config.books_connection, BOOKS_SYSTEMS, "an accounting"),
     ):
         system = known.get(name)
-        if system is None or (usable is not None and name not in usable):
+        if system is None:
             problems.append(
                 (
                     _at(prefix, field),

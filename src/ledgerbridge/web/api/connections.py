@@ -1,9 +1,10 @@
 """Connections over the API: list, show, add, change settings, set a secret, disconnect, delete.
 
 Secrets are write-only: they go in through their own route and never come back out; a
-connection shows only the names of the secrets that are set. Connections are shared by the
-installation, so adding or changing one needs an admin's token (or one not tied to a user);
-a user's token sees the connections its own integrations use.
+connection shows only the names of the secrets that are set. Who sees and changes what follows
+``web.access``: a connection belongs to whoever added it; its owner and admins (and tokens not
+tied to a user) manage it; a user sees their own connections and those their integrations use,
+and one they see but do not own is refused 403 when they try to change it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import Path, Response, status
 
 from ledgerbridge.domain.errors import ConfigError, StateError
 from ledgerbridge.store import ConnectionRow, Store
-from ledgerbridge.web.access import Principal, visible_integrations
+from ledgerbridge.web.access import Principal, visible_connections, visible_integrations
 from ledgerbridge.web.api.common import PrincipalDep, api_router, problem
 from ledgerbridge.web.api.models import (
     ConnectionIn,
@@ -43,9 +44,9 @@ NOT_FOUND = problem(
     "No such connection, or none this token may see.",
     "no connection named 'xero'; `GET /api/v1/connections` lists the ones you can see",
 )
-ADMIN_ONLY = problem(
-    "Connections are shared by the installation: changing them needs an admin's token.",
-    "connections are managed by an administrator; ask one to make this change",
+NOT_OWNER = problem(
+    "The connection is used by your integrations but belongs to another user.",
+    "connection xero belongs to another user; its owner or an administrator can change it",
 )
 
 
@@ -56,10 +57,6 @@ def _users(store: Store, principal: Principal) -> dict[str, list[str]]:
         for name in dict.fromkeys((row.crm_connection, row.books_connection)):
             used.setdefault(name, []).append(row.name)
     return used
-
-
-def _visible(principal: Principal, row: ConnectionRow, used: dict[str, list[str]]) -> bool:
-    return principal.is_admin or row.name in used
 
 
 def _out(store: Store, row: ConnectionRow, used: dict[str, list[str]]) -> ConnectionOut:
@@ -77,26 +74,26 @@ def _out(store: Store, row: ConnectionRow, used: dict[str, list[str]]) -> Connec
 
 
 def _connection(store: Store, principal: Principal, name: str) -> ConnectionRow:
-    missing = RefusedError(
+    """A connection the caller may see, else a 404 that says nothing more."""
+    for row in visible_connections(store, principal):
+        if row.name == name:
+            return row
+    raise RefusedError(
         404,
         f"no connection named {name!r}; `GET /api/v1/connections` lists the ones you can see",
     )
-    try:
-        row = store.connections.get(name)
-    except ConfigError:
-        raise missing from None
-    if not _visible(principal, row, _users(store, principal)):
-        raise missing
-    return row
 
 
-def _admin(principal: Principal) -> None:
-    if not principal.is_admin:
+def _managed(store: Store, principal: Principal, name: str) -> ConnectionRow:
+    """A connection the caller may change: 404 when it cannot see it, 403 when it only uses it."""
+    row = _connection(store, principal, name)
+    if not principal.can_manage(row):
         raise RefusedError(
             403,
-            "connections are shared by the installation and managed by an administrator; "
-            "ask one to make this change",
+            f"connection {name} belongs to another user; its owner or an administrator can "
+            "change it",
         )
+    return row
 
 
 def _check_settings(settings: dict[str, SettingValue]) -> None:
@@ -124,9 +121,7 @@ def list_connections(application: ApplicationDep, principal: PrincipalDep) -> li
     """Every connection the caller may see, by name; settings only, never secrets."""
     store = application.store
     used = _users(store, principal)
-    return [
-        _out(store, row, used) for row in store.connections.list() if _visible(principal, row, used)
-    ]
+    return [_out(store, row, used) for row in visible_connections(store, principal)]
 
 
 @router.get("/connections/{connection}", summary="Show a connection", responses={404: NOT_FOUND})
@@ -144,19 +139,20 @@ def show_connection(
     status_code=status.HTTP_201_CREATED,
     summary="Add a connection",
     responses={
-        403: ADMIN_ONLY,
         409: problem("A connection of that name exists.", "a connection named 'xero' exists"),
     },
 )
 def create_connection(
     body: ConnectionIn, application: ApplicationDep, principal: PrincipalDep, response: Response
 ) -> ConnectionOut:
-    """Add a connection; link it afterwards (OAuth) and set its secrets with the secrets route."""
-    _admin(principal)
+    """Add a connection; it belongs to the token's user. Link it afterwards (OAuth) and set
+    its secrets with the secrets route."""
     _check_settings(body.settings)
     store = application.store
     try:
-        row = store.connections.add(body.name, body.system, dict(body.settings), {})
+        row = store.connections.add(
+            body.name, body.system, dict(body.settings), {}, owner_id=principal.user_id
+        )
     except ConfigError as exc:
         raise RefusedError(409, str(exc)) from None
     response.headers["Location"] = f"/api/v1/connections/{row.name}"
@@ -166,7 +162,7 @@ def create_connection(
 @router.put(
     "/connections/{connection}/settings",
     summary="Replace a connection's settings",
-    responses={404: NOT_FOUND, 403: ADMIN_ONLY},
+    responses={404: NOT_FOUND, 403: NOT_OWNER},
 )
 def update_connection_settings(
     connection: ConnectionName,
@@ -176,8 +172,7 @@ def update_connection_settings(
 ) -> ConnectionOut:
     """Replace the non-secret settings (base URL, tenant or organisation id, data centre)."""
     store = application.store
-    _connection(store, principal, connection)
-    _admin(principal)
+    _managed(store, principal, connection)
     _check_settings(body.settings)
     row = store.connections.update_settings(connection, dict(body.settings))
     application.forget(connection)  # the next job opens it with the new settings
@@ -188,7 +183,7 @@ def update_connection_settings(
     "/connections/{connection}/secrets/{key}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Set one secret of a connection",
-    responses={404: NOT_FOUND, 403: ADMIN_ONLY},
+    responses={404: NOT_FOUND, 403: NOT_OWNER},
 )
 def set_secret(
     connection: ConnectionName,
@@ -206,8 +201,7 @@ def set_secret(
 ) -> Response:
     """Store one secret, encrypted; it is never answered back (write-only)."""
     store = application.store
-    _connection(store, principal, connection)
-    _admin(principal)
+    _managed(store, principal, connection)
     if key in _MANAGED:
         raise invalid([("key", f"{key} is kept by ledgerbridge itself and cannot be set")])
     set_connection_secret(store, connection, key, body.value.strip())
@@ -218,15 +212,14 @@ def set_secret(
 @router.post(
     "/connections/{connection}/disconnect",
     summary="Disconnect a connection",
-    responses={404: NOT_FOUND, 403: ADMIN_ONLY},
+    responses={404: NOT_FOUND, 403: NOT_OWNER},
 )
 def disconnect(
     connection: ConnectionName, application: ApplicationDep, principal: PrincipalDep
 ) -> ConnectionOut:
     """Remove the stored OAuth tokens; runs refuse to use it until it is linked again."""
     store = application.store
-    _connection(store, principal, connection)
-    _admin(principal)
+    _managed(store, principal, connection)
     for _ in range(_ATTEMPTS):
         current, version = store.connections.secrets(connection)
         kept = {k: v for k, v in current.items() if k != TOKENS}
@@ -244,7 +237,7 @@ def disconnect(
     summary="Delete a connection",
     responses={
         404: NOT_FOUND,
-        403: ADMIN_ONLY,
+        403: NOT_OWNER,
         409: problem(
             "An integration uses the connection.",
             "connection 'xero' is used by integration(s) acme; delete them or point them at "
@@ -257,8 +250,7 @@ def delete_connection(
 ) -> Response:
     """Delete a connection no integration uses, with its secrets."""
     store = application.store
-    _connection(store, principal, connection)
-    _admin(principal)
+    _managed(store, principal, connection)
     try:
         store.connections.delete(connection)
     except StateError as exc:
