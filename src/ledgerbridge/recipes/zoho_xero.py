@@ -1,10 +1,11 @@
-"""The Zoho CRM + Xero recipe: accounts, vendors, products, invoices and purchase orders.
+"""The Zoho CRM + Xero recipe: accounts and vendors (with their contacts), products, invoices
+and purchase orders, and the accounts' key figures back in the CRM.
 
-Each rule below names the product rule it carries. Optional fields (phone, e-mail, account
-number, currency, description, dates) are not mapped yet: an empty CRM field is sent to Xero as
-``null``, which Xero refuses for these fields. Rules the flow language cannot say yet
-(contacts as Xero ContactPersons, the primary contact, the online invoice URL, branding theme
-names, an account's receivables and sales totals) are left out rather than approximated.
+Each rule below names the product rule it carries; docs/recipes.md lists them all. Accounts
+and vendors share Xero's one list of contacts: each flow's binding is the origin marker, so a
+supplier's contact is never taken for a customer's. Contacts are not a flow of their own: they
+are gathered under their account or vendor (``related``) and sent as the Xero contact's name,
+e-mail and contact persons.
 """
 
 from __future__ import annotations
