@@ -763,16 +763,20 @@ def worker(
     queue = make_queue(settings)
     setup_logging(settings)
     with _app() as application:
-        serve_worker_metrics(settings, application.opened)
-        asyncio.run(
-            serve(
-                application,
-                queue,
-                concurrency=concurrency or settings.worker_concurrency,
-                heartbeat_seconds=settings.worker_heartbeat_seconds,
-                stalled_seconds=settings.worker_stalled_seconds,
+        metrics = serve_worker_metrics(settings, application.opened)
+        try:
+            asyncio.run(
+                serve(
+                    application,
+                    queue,
+                    concurrency=concurrency or settings.worker_concurrency,
+                    heartbeat_seconds=settings.worker_heartbeat_seconds,
+                    stalled_seconds=settings.worker_stalled_seconds,
+                )
             )
-        )
+        finally:
+            if metrics is not None:
+                metrics.close()
 
 
 app.command("demo")(demo_command)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import REGISTRY, start_http_server
 
@@ -32,19 +34,33 @@ def setup_logging(settings: Settings | None, *, quiet: bool = False) -> None:
     )
 
 
+@dataclass
+class WorkerMetrics:
+    """A worker's own ``/metrics`` server."""
+
+    port: int
+    server: WSGIServer
+    collector: ConnectionBudgets
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        REGISTRY.unregister(self.collector)
+
+
 def serve_worker_metrics(
     settings: Settings, connectors: Callable[[], Mapping[str, Any]]
-) -> int | None:
+) -> WorkerMetrics | None:
     """Serve ``/metrics`` of a worker process on ``LEDGERBRIDGE_METRICS_PORT``, when set.
 
     Runs happen in the workers, so their counters (runs, records, API calls) are only seen
-    here. Returns the port served, or ``None``.
+    here. ``None`` when no port is set.
     """
     if settings.metrics_port is None:
         return None
-    REGISTRY.register(ConnectionBudgets(connectors))
+    collector = ConnectionBudgets(connectors)
+    REGISTRY.register(collector)
     server, _thread = start_http_server(settings.metrics_port, addr=settings.metrics_host)
-    logging.getLogger(__name__).info(
-        "metrics on http://%s:%s/metrics", settings.metrics_host, server.server_port
-    )
-    return int(server.server_port)
+    port = int(server.server_port)
+    logging.getLogger(__name__).info("metrics on http://%s:%s/metrics", settings.metrics_host, port)
+    return WorkerMetrics(port, server, collector)
