@@ -24,10 +24,10 @@ _known: set[str] = set()
 _SCHEME_WORD = re.compile(r"^(?:Bearer|Zoho-oauthtoken|Basic)(?:\s+\*\*\*)?$", re.IGNORECASE)
 _SCHEMES = re.compile(r"\b(Bearer|Zoho-oauthtoken|Basic)(\s+)[^\s\"',;]+", re.IGNORECASE)
 # A key whose name ends in one of these holds a secret: refresh_token, client_secret,
-# webhook_key, password, Authorization...
+# webhook_key, password, Authorization, and the ``key`` of CRM button URLs...
 _SENSITIVE_NAMES = (
-    r"[\w.-]*(?:token|secret|password|passwd|pwd|api_?key|secret_?key|webhook_?key"
-    r"|private_?key|authorization|cookie|credentials?)"
+    r"(?:[\w.-]*(?:token|secret|password|passwd|pwd|api_?key|secret_?key|webhook_?key"
+    r"|private_?key|authorization|cookie|credentials?)|(?:[\w.-]*[_.-])?key)"
 )
 _KEY_VALUE = re.compile(
     rf"(?P<key>[\"']?\b{_SENSITIVE_NAMES}\b[\"']?\s*(?:=|:)\s*)"

@@ -155,6 +155,11 @@ def test_text_format_names_integration_and_run(output: io.StringIO) -> None:
         ),
         ("webhook_key: 'abc123'", "webhook_key: '***'"),
         ("Basic dXNlcjpwYXNz", "Basic ***"),
+        (
+            '127.0.0.1:5 - "GET /sync/acme/accounts/42?key=Zp4-secret HTTP/1.1" 202',
+            '127.0.0.1:5 - "GET /sync/acme/accounts/42?key=*** HTTP/1.1" 202',
+        ),
+        ("monkey=banana", "monkey=banana"),
         ('api_key=""', 'api_key=""'),
     ],
 )
