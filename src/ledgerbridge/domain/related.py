@@ -79,14 +79,15 @@ def gather(
     primary: Mapping[str, Any] | None = None
     if primaries:
         primary = primaries[0]
-    elif len(usable) == 1:
+    elif usable:
+        # The earliest stands in, so the contact has a name and an e-mail; a person is told.
         primary = usable[0]
-    elif len(usable) > 1:
-        notes.append(
-            f"{parent_label} has {len(usable)} {noun} and none is marked "
-            f"{rel.primary_field or 'primary'}: all of them are sent as contact persons and "
-            f"the contact's own name and e-mail stay empty; tick {rel.primary_field} on one"
-        )
+        if len(usable) > 1:
+            notes.append(
+                f"{parent_label} has {len(usable)} {noun} and none is marked "
+                f"{rel.primary_field or 'primary'}: the earliest, {_name(primary)}, fills the "
+                f"contact's name and e-mail; tick {rel.primary_field} on the right one"
+            )
     others = [c for c in usable if c is not primary]
     if rel.max_others is not None and len(others) > rel.max_others:
         past = others[rel.max_others :]

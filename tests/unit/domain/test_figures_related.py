@@ -74,9 +74,11 @@ def test_the_primary_child_is_chosen_and_the_overflow_named() -> None:
 
 def test_one_child_is_primary_and_several_without_one_are_reported() -> None:
     assert gather(REL, "Acme", [_c("c1", "a@x")]).value["primary"]["id"] == "c1"
-    got = gather(REL, "Acme", [_c("c1", "a@x"), _c("c2", "b@x")])
-    assert got.value["primary"] is None
+    got = gather(REL, "Acme", [_c("c2", "b@x"), _c("c1", "a@x")])
+    assert got.value["primary"]["id"] == "c1"  # the earliest
+    assert [o["id"] for o in got.value["others"]] == ["c2"]
     assert "Acme has 2 Contacts and none is marked Primary_Contact" in got.notes[0]
+    assert "the earliest, C1 (c1)" in got.notes[0]
     two = gather(REL, "Acme", [_c("c1", "a@x", True), _c("c2", "b@x", True)])
     assert two.value["primary"]["id"] == "c1"
     assert "2 primary" in two.notes[0]
