@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi.routing import APIRoute
@@ -58,6 +59,12 @@ def test_every_route_is_secured_and_declares_its_problems(api: Api) -> None:
                 assert set(answer["content"]) == {PROBLEM}, (where, code)
                 problem = answer["content"][PROBLEM]
                 assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}, (where, code)
+                example = problem["example"]
+                assert (example["status"], example["title"]) == (
+                    int(code),
+                    HTTPStatus(int(code)).phrase,
+                ), (where, code)
+                assert example["detail"], (where, code)
         if "{name}" in path:
             assert "404" in answers, where
         if method in {"put", "post", "patch"} and op.get("requestBody"):
@@ -91,7 +98,8 @@ def test_examples_and_documented_refusals(api: Api) -> None:
     assert conflict["status"] == 409
     assert "disabled" in conflict["detail"]
     create = paths["/api/v1/connections"]["post"]["responses"]
-    assert {"201", "403", "409"} <= set(create)
+    assert {"201", "409"} <= set(create)
+    assert "403" in paths["/api/v1/connections/{connection}"]["delete"]["responses"]
     schemas = doc["components"]["schemas"]
     for model in ("ConnectionIn", "IntegrationOut", "IntegrationCreate", "FieldsIn", "Problem"):
         assert schemas[model].get("examples"), model

@@ -8,6 +8,7 @@ there, beside the example each route gives.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -46,23 +47,12 @@ def _problem_content(operation: dict[str, Any]) -> None:
             problem.setdefault("schema", plain["schema"])
         example = problem.get("example")
         if isinstance(example, dict) and "detail" in example:
-            phrase = answer.get("description", "")
             problem["example"] = {
                 "type": "about:blank",
-                "title": _TITLES.get(code, phrase),
+                "title": HTTPStatus(int(code)).phrase,  # as the answers themselves say it
                 "status": int(code),
                 **example,
             }
-
-
-_TITLES = {
-    "401": "Unauthorized",
-    "403": "Forbidden",
-    "404": "Not Found",
-    "409": "Conflict",
-    "422": "Unprocessable Content",
-    "502": "Bad Gateway",
-}
 
 
 def _no_content(operation: dict[str, Any]) -> None:
