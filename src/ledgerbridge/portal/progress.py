@@ -10,6 +10,7 @@ page by page) and, once it ends, its status and counts. Either way the page gets
 
 from __future__ import annotations
 
+import collections
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,30 +42,30 @@ class FlowProgress:
 
 @dataclass(slots=True)
 class _Live:
-    run_id: int | None
+    integration_id: int
+    run_id: int | None = None
     flows: dict[tuple[str, str], FlowProgress] = field(default_factory=dict)
-    finished: set[str] = field(default_factory=set)
 
 
 class ProgressHub:
-    """Thread-safe: job threads report, request handlers read; one live run per integration.
+    """Thread-safe: job threads report, request handlers read.
 
-    The job runners run one sync per integration at a time, so the integration id is the key;
-    a new run of the integration replaces what the previous one reported.
+    A reporter learns its run's id at its first report (the engine records the run before any
+    flow starts, and the job runners run one sync per integration at a time); the reports of
+    the last ``keep`` runs stay readable by run id, so a page opened after a run ended still
+    shows what it read.
     """
 
-    def __init__(self, resolve: RunResolver | None = None) -> None:
+    def __init__(self, resolve: RunResolver | None = None, keep: int = 100) -> None:
         self._resolve = resolve
+        self._keep = keep
         self._cond = threading.Condition()
-        self._live: dict[int, _Live] = {}
+        self._runs: collections.OrderedDict[int, _Live] = collections.OrderedDict()
         self._seq = 0
 
     def reporter(self, integration_id: int) -> HubReporter:
         """A fresh ``Progress`` for a run of the integration that is about to start."""
-        with self._cond:
-            self._live[integration_id] = _Live(run_id=None)
-            self._bump()
-        return HubReporter(self, integration_id)
+        return HubReporter(self, _Live(integration_id))
 
     @property
     def seq(self) -> int:
@@ -81,26 +82,22 @@ class ProgressHub:
     def flows(self, integration_id: int, run_id: int) -> tuple[FlowProgress, ...] | None:
         """What run ``run_id`` reported here so far; ``None`` when it reports elsewhere."""
         with self._cond:
-            live = self._live.get(integration_id)
-            if live is None:
-                return None
-            if live.run_id is None and self._resolve is not None and live.flows:
-                live.run_id = self._resolve(integration_id)
-            if live.run_id != run_id:
+            live = self._runs.get(run_id)
+            if live is None or live.integration_id != integration_id:
                 return None
             return tuple(live.flows.values())
 
     # -- what reporters call -------------------------------------------------------------------
 
-    def _update(
-        self, integration_id: int, flow: str, side: Side | None, pages: int, records: int
-    ) -> None:
+    def _update(self, live: _Live, flow: str, side: Side | None, pages: int, records: int) -> None:
         with self._cond:
-            live = self._live.setdefault(integration_id, _Live(run_id=None))
             if live.run_id is None and self._resolve is not None:
-                live.run_id = self._resolve(integration_id)
+                live.run_id = self._resolve(live.integration_id)
+                if live.run_id is not None:
+                    self._runs[live.run_id] = live
+                    while len(self._runs) > self._keep:
+                        self._runs.popitem(last=False)
             if side is None:
-                live.finished.add(flow)
                 for key, fp in live.flows.items():
                     if key[0] == flow:
                         live.flows[key] = FlowProgress(fp.flow, fp.side, fp.pages, fp.records, True)
@@ -120,18 +117,18 @@ class ProgressHub:
 class HubReporter:
     """The engine's ``Progress`` for one run, reporting into a :class:`ProgressHub`."""
 
-    def __init__(self, hub: ProgressHub, integration_id: int) -> None:
+    def __init__(self, hub: ProgressHub, live: _Live) -> None:
         self._hub = hub
-        self._iid = integration_id
+        self._live = live
 
     def flow_started(self, flow: str, side: Side) -> None:
-        self._hub._update(self._iid, flow, side, 0, 0)
+        self._hub._update(self._live, flow, side, 0, 0)
 
     def records_done(self, flow: str, side: Side, count: int) -> None:
-        self._hub._update(self._iid, flow, side, 1, count)
+        self._hub._update(self._live, flow, side, 1, count)
 
     def flow_finished(self, flow: str) -> None:
-        self._hub._update(self._iid, flow, None, 0, 0)
+        self._hub._update(self._live, flow, None, 0, 0)
 
 
 class RunReader(Protocol):

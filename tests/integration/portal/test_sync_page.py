@@ -61,6 +61,9 @@ def test_sync_now_queues_a_run_that_the_page_follows_live_to_its_outcome(synced:
     synced.login()
     for n in range(3):
         synced.person(f"Person {n}", f"p{n}@example.com")
+    # A record synced on its own (a webhook) ran before: the page follows the run it asked for.
+    row = synced.integration
+    single = synced.app.engine.sync_record(row, synced.app.systems(row), "people", Side.CRM, "x")
     answer = submit(synced, flows="people", mode="full")
     assert answer.status_code == 303
     assert answer.headers["location"] == f"{PAGE}?after=0"
@@ -75,6 +78,7 @@ def test_sync_now_queues_a_run_that_the_page_follows_live_to_its_outcome(synced:
     names = [n for n, _ in got]
     assert names[0] == "started" and names[-1] == "finished"
     run_id = got[0][1]["run_id"]
+    assert run_id != single.run_id
     final = got[-1][1]
     assert final["run_id"] == run_id
     assert final["status"] == "succeeded"

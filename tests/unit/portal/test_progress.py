@@ -26,14 +26,24 @@ def test_reports_add_up_per_flow_and_side_and_finish_flows() -> None:
     )
 
 
-def test_a_run_reporting_elsewhere_or_an_older_run_reads_as_none() -> None:
-    hub = ProgressHub(resolve=lambda iid: 7)
-    assert hub.flows(1, 7) is None  # nothing reported for the integration here
-    hub.reporter(1).flow_started("accounts", Side.CRM)
-    assert hub.flows(1, 6) is None  # the live run is 7, not 6
-    assert hub.flows(1, 7) is not None
-    hub.reporter(1)  # the next run of the integration starts: the old report is gone
-    assert hub.flows(1, 7) is None
+def test_each_run_reads_by_its_own_id_and_only_under_its_integration() -> None:
+    ids = iter([7, 8])
+    hub = ProgressHub(resolve=lambda iid: next(ids))
+    assert hub.flows(1, 7) is None  # nothing reported here
+    hub.reporter(1).records_done("accounts", Side.CRM, 3)
+    assert hub.flows(1, 6) is None  # run 6 reported elsewhere (another process)
+    assert hub.flows(2, 7) is None  # run 7 is not integration 2's
+    hub.reporter(1).records_done("accounts", Side.CRM, 5)  # the next run, 8
+    assert hub.flows(1, 7) == (FlowProgress("accounts", "crm", 1, 3),)
+    assert hub.flows(1, 8) == (FlowProgress("accounts", "crm", 1, 5),)
+
+
+def test_only_the_latest_runs_are_kept() -> None:
+    ids = iter(range(1, 10))
+    hub = ProgressHub(resolve=lambda iid: next(ids), keep=3)
+    for _ in range(5):
+        hub.reporter(1).flow_started("accounts", Side.CRM)
+    assert [hub.flows(1, n) is not None for n in range(1, 6)] == [False, False, True, True, True]
 
 
 def test_readers_wake_when_a_job_thread_reports() -> None:

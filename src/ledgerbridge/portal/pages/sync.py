@@ -24,6 +24,7 @@ from starlette.responses import StreamingResponse
 from ledgerbridge.bootstrap import App
 from ledgerbridge.domain.config import Direction
 from ledgerbridge.domain.errors import ConfigError, LedgerbridgeError
+from ledgerbridge.domain.runs import RunKind
 from ledgerbridge.engine.lifecycle import runnable
 from ledgerbridge.engine.model import NoProgress, RunReport, SyncRequest, Window, WindowKind
 from ledgerbridge.portal.deps import PrincipalDep, flash, page_router, render
@@ -194,7 +195,7 @@ async def sync_now(
         except LedgerbridgeError as exc:
             return _page(request, application, row, got, status_code=409, problem=str(exc))
         return _page(request, application, row, got, report=report)
-    newest = application.store.runs.list(row.id, limit=1)
+    newest = application.store.runs.list(row.id, limit=1, kind=RunKind.MANUAL)
     after = newest[0].id if newest else 0
     dispatcher.submit_sync(row.id, sync)
     flash(request, f"Sync of {row.name} queued: {sync.window.describe()}.", "success")
@@ -286,7 +287,8 @@ async def run_events(
 
 
 def _newer_run(application: App, row: IntegrationRow, after: int) -> int | None:
-    newest = application.store.runs.list(row.id, limit=1)
+    # Manual runs only: a webhook's single-record run may start first and is not the one asked.
+    newest = application.store.runs.list(row.id, limit=1, kind=RunKind.MANUAL)
     return newest[0].id if newest and newest[0].id > after else None
 
 
