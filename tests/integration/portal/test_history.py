@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,8 @@ from ledgerbridge.domain.runs import Outcome, RunItem, RunKind, RunStatus
 from ledgerbridge.engine.model import NoProgress, SyncRequest
 from tests.integration.portal.synced import NAME, Synced, make_synced
 from tests.support.flows import NEEDS_EMAIL, people_flow
+
+RUN_LINK = re.compile(r'<th scope="row"><a href="/integrations/[^/]+/runs/(\d+)"')
 
 
 @pytest.fixture
@@ -162,3 +165,29 @@ def test_someone_else_sees_none_of_it(synced: Synced) -> None:
     # A run of one integration is not shown under another's name.
     other_run = run_id + 1000
     assert synced.client.get(f"/integrations/{NAME}/runs/{other_run}").status_code == 404
+
+
+def test_runs_come_fifty_to_a_page_newest_first(synced: Synced) -> None:
+    store = synced.app.store
+    iid = synced.integration.id
+    ids = []
+    for _ in range(55):
+        run_id = store.runs.start(iid, RunKind.SCHEDULED, {}, False)
+        store.runs.finish(run_id, RunStatus.SUCCEEDED, {})
+        ids.append(run_id)
+    synced.login()
+    first = synced.client.get("/history").text
+    shown = [
+        int(n)
+        for n in re.findall(r'<th scope="row"><a href="/integrations/[^/]+/runs/(\d+)"', first)
+    ]
+    assert shown == sorted(ids, reverse=True)[:50]
+    older = re.search(r'href="(/history\?[^"]+)" id="older-runs"', first)
+    assert older is not None
+    rest = synced.client.get(older.group(1).replace("&amp;", "&")).text
+    shown = [
+        int(n)
+        for n in re.findall(r'<th scope="row"><a href="/integrations/[^/]+/runs/(\d+)"', rest)
+    ]
+    assert shown == sorted(ids, reverse=True)[50:]
+    assert 'id="older-runs"' not in rest
