@@ -103,11 +103,17 @@ def test_unpacked_wheel_runs_version_and_migrates(wheel: Path, tmp_path: Path) -
             check=False,
         )
 
-    where = run("-c", "import ledgerbridge; print(ledgerbridge.__file__)")
-    assert where.stdout.strip() == str(site / "ledgerbridge" / "__init__.py"), where.stderr
-    version = run("-m", "ledgerbridge", "--version")
+    # One interpreter says where the package comes from, then runs it as ``python -m`` does.
+    version = run(
+        "-c",
+        "import runpy, sys, ledgerbridge; print(ledgerbridge.__file__); "
+        "sys.argv = ['ledgerbridge', '--version']; "
+        "runpy.run_module('ledgerbridge', run_name='__main__')",
+    )
     assert version.returncode == 0, version.stderr
-    assert version.stdout.strip() == "ledgerbridge 0.1.0"
+    where, printed = version.stdout.strip().splitlines()
+    assert where == str(site / "ledgerbridge" / "__init__.py")
+    assert printed == "ledgerbridge 0.1.0"
     upgraded = run("-m", "ledgerbridge", "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     assert f"database at revision {packaged_head()}" in upgraded.stdout
