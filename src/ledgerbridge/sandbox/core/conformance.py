@@ -232,6 +232,20 @@ def _recase(path: str, names: dict[str, str]) -> str:
     return "/".join(names.get(part.lower(), part) for part in path.split("/"))
 
 
+def _ambiguous(spec: Any, path: str) -> bool:
+    """Whether more than one path template of ``spec`` fits ``path`` (by its last segments)."""
+    parts = [p for p in path.split("/") if p]
+    fits = 0
+    for template in (spec.spec / "paths").keys():  # noqa: SIM118 - a SchemaPath, not a dict
+        pattern = [p for p in str(template).split("/") if p]
+        tail = parts[-len(pattern) :] if len(pattern) <= len(parts) else []
+        if len(tail) == len(pattern) and all(
+            t.startswith("{") or t == got for t, got in zip(pattern, tail, strict=True)
+        ):
+            fits += 1
+    return fits > 1
+
+
 def _target(path: str) -> _Target | None:
     lowered = path.lower()
     if lowered.startswith("/api.xro/2.0/"):
@@ -316,6 +330,11 @@ class ValidatingTransport(httpx.BaseTransport):
                 except PathError:
                     continue
                 except Exception as exc:
+                    if _ambiguous(spec, target.path):
+                        # Two templates fit this path (Xero's /PurchaseOrders/{PurchaseOrderID}
+                        # and /PurchaseOrders/{PurchaseOrderNumber}); the validator only ever
+                        # tries the first, so the call goes unvalidated rather than refused.
+                        break
                     raise ConformanceError(request.method, path, "request", _messages(exc)) from exc
                 chosen = spec
                 break

@@ -954,6 +954,10 @@ class XeroState:
         digest = hashlib.sha256(f"{self.tenant_id}:{invoice_id}".encode()).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:40]
 
+    def all(self, kind: Kind) -> list[dict[str, Any]]:
+        """Every record of ``kind`` as the API renders it, oldest first."""
+        return self._render(kind, self._collections[kind].rows(order_by="seq"))
+
     def count(self, kind: Kind) -> int:
         return self._collections[kind].count()
 
