@@ -3,19 +3,26 @@
 Only the ``/api/v1`` routes are in it. FastAPI files every response model under
 ``application/json``; refusals are ``application/problem+json``, so their schema is moved
 there, beside the example each route gives.
+
+The docs page is rendered here from the document, as plain HTML: no script and nothing from
+another site, so it works under the portal's content security policy and without internet.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from ledgerbridge import __version__
 from ledgerbridge.web.api.problems import API_PREFIX
@@ -75,18 +82,95 @@ def document(routes: Iterable[APIRoute]) -> dict[str, Any]:
     return doc
 
 
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True),
+)
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _prose(text: str) -> Markup:
+    """Escaped text whose `backticked` parts are shown as code."""
+    parts = _CODE.split(text)  # even indexes: prose, odd: code
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
+        for i, part in enumerate(parts)
+    )
+
+
+_TEMPLATES.filters["prose"] = _prose
+
+
+def _example(doc: dict[str, Any], content: dict[str, Any]) -> str | None:
+    """The example of a body or answer, as text: its own, or its schema's first."""
+    found: Any = content.get("example")
+    if found is None:
+        schema = content.get("schema", {})
+        examples = schema.get("examples")
+        if not examples:
+            target = schema.get("items", schema)
+            refs = [s["$ref"] for s in [target, *target.get("anyOf", [])] if "$ref" in s]
+            for ref in refs:
+                examples = doc["components"]["schemas"][ref.rsplit("/", 1)[-1]].get("examples")
+                if examples:
+                    break
+        if examples:
+            found = [examples[0]] if "items" in schema else examples[0]
+    if found is None:
+        return None
+    return found if isinstance(found, str) else json.dumps(found, indent=2, ensure_ascii=False)
+
+
+def _operation(doc: dict[str, Any], path: str, method: str, op: dict[str, Any]) -> dict[str, Any]:
+    body = op.get("requestBody", {}).get("content", {})
+    media = next(iter(body), None)
+    return {
+        "anchor": op["operationId"],
+        "method": method,
+        "path": path,
+        "summary": op.get("summary", ""),
+        "description": op.get("description", ""),
+        "parameters": op.get("parameters", []),
+        "body_media": media,
+        "body": _example(doc, body[media]) if media else None,
+        "responses": [
+            (
+                code,
+                answer.get("description", ""),
+                next((_example(doc, c) for c in answer.get("content", {}).values()), None),
+            )
+            for code, answer in sorted(op.get("responses", {}).items())
+        ],
+    }
+
+
+def docs_page(doc: dict[str, Any]) -> str:
+    """The document as one readable page, routes grouped by their tag."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            tag = (op.get("tags") or ["api"])[0]
+            groups.setdefault(tag, []).append(_operation(doc, path, method, op))
+    return _TEMPLATES.get_template("docs.html").render(
+        doc=doc, groups=list(groups.items()), openapi_url=OPENAPI_URL
+    )
+
+
 def install(web: FastAPI, routers: Iterable[APIRouter]) -> None:
     """Serve the document of ``routers`` and the docs page over it."""
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
     cached: dict[str, Any] = {}
 
-    def openapi_json() -> JSONResponse:
+    def current() -> dict[str, Any]:
         if not cached:
             cached.update(document(routes))
-        return JSONResponse(cached)
+        return cached
+
+    def openapi_json() -> JSONResponse:
+        return JSONResponse(current())
 
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=OPENAPI_URL, title="ledgerbridge API")
+        return HTMLResponse(docs_page(current()))
 
     web.add_api_route(OPENAPI_URL, openapi_json, include_in_schema=False)
     web.add_api_route(DOCS_URL, docs, include_in_schema=False)
