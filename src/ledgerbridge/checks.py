@@ -98,6 +98,7 @@ def check_settings(
     else:
         source = "configured" if settings.session_secret is not None else "generated (development)"
         results.append(_passed("session secret", source))
+    results.append(_check_public_url(settings))
     try:
         smtp = load_smtp_settings(settings_file)
     except ConfigError as exc:
@@ -112,6 +113,24 @@ def check_settings(
             )
         )
     return results, settings
+
+
+def _check_public_url(settings: Settings) -> CheckResult:
+    url = settings.public_url
+    if not url:
+        return _passed(
+            "public url",
+            "not set: Zoho CRM channels, CRM buttons and OAuth redirects from elsewhere are off "
+            "(LEDGERBRIDGE_PUBLIC_URL)",
+        )
+    if not url.startswith("https://") and not settings.development:
+        return _failed(
+            "public url",
+            f"{url} is not https: Zoho CRM and Xero only call https addresses",
+            "put ledgerbridge behind a TLS-terminating proxy and set LEDGERBRIDGE_PUBLIC_URL "
+            "to its https:// address",
+        )
+    return _passed("public url", url)
 
 
 # -- database ----------------------------------------------------------------------------------

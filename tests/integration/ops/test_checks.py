@@ -152,6 +152,7 @@ def test_the_command_prints_one_line_per_check_and_exits_by_the_result(
         "OK   settings",
         "OK   secret key",
         "OK   session secret",
+        "OK   public url",
         "OK   smtp",
         "OK   database",
         "OK   stored secrets",
@@ -184,3 +185,7 @@ def test_bad_settings_stop_the_checks_early(
     assert lines[0].startswith("OK   settings: production")
     assert lines[1].startswith("FAIL secret key: no secret key to encrypt connection tokens")
     assert "Fernet.generate_key()" in lines[1]
+    monkeypatch.setenv("LEDGERBRIDGE_PUBLIC_URL", "http://sync.example.com")
+    public = next(line for line in run_checks().lines() if "public url" in line)
+    assert public.startswith("FAIL public url: http://sync.example.com is not https")
+    assert "TLS-terminating proxy" in public
