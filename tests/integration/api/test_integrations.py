@@ -121,7 +121,7 @@ def test_bad_creations_name_the_field_and_save_nothing(api: Api) -> None:
             recipe | {"books_connection": "xero", "options": {"customers": "all"}},
             422,
             "options",
-            "takes no options",
+            "'customers'",
         ),
         (
             recipe | {"books_connection": "xero", "schedule": {"interval_minutes": 1}},
