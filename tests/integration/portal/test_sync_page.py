@@ -293,3 +293,24 @@ def test_a_window_that_ends_before_today_leaves_later_changes_for_the_next_run(
                        until=(today - timedelta(days=1)).isoformat())  # fmt: skip
         assert wrong.status_code == 422
         assert 'id="until-error"' in wrong.text
+
+
+def test_the_summary_goes_to_the_address_typed_in_the_form(synced: Synced) -> None:
+    """A real SMTP server: the run's summary reaches the address the form gave."""
+    from ledgerbridge.notify.settings import SmtpSettings
+    from ledgerbridge.notify.summary import SummaryMailer
+    from tests.integration.notify.mailserver import mail_server
+
+    with mail_server() as (inbox, port):
+        synced.app.engine.notifier = SummaryMailer(
+            SmtpSettings.model_validate(
+                {"host": "127.0.0.1", "port": port, "tls": "none", "sender": "lb@example.com"}
+            )
+        )
+        synced.login()
+        synced.person("Ann", "ann@example.com")
+        answer = submit(synced, flows="people", email_summary="on", email="ops@example.com")
+        assert answer.status_code == 303
+        synced.runner.run_until_idle(10.0)
+        (message,) = inbox.messages
+        assert message.rcpt_tos == ["ops@example.com"]
