@@ -15,6 +15,7 @@ help:
 	@echo "make lint   - ruff and mypy (strict)"
 	@echo "make bench  - benchmarks; figures go to bench/results/"
 	@echo "make reliability - sync processes killed at random moments (SQLite and PostgreSQL)"
+	@echo "make load   - 50 integrations, two PostgreSQL workers and the web app under load"
 
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
@@ -54,6 +55,9 @@ bench: setup
 
 reliability: setup
 	$(UV) run --frozen python bench/reliability.py
+
+load: setup
+	$(UV) run --frozen python bench/load.py
 
 clean:
 	rm -rf .venv $(DATA) .pytest_cache .mypy_cache .ruff_cache
