@@ -59,7 +59,8 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         show(data);
-        if (!data.finished) { window.setTimeout(function () { poll(runId); }, 2000); }
+        if (data.finished) { settle(data); bar.value = bar.max; return; }
+        window.setTimeout(function () { poll(runId); }, 2000);
       })
       .catch(function () { window.setTimeout(function () { poll(runId); }, 5000); });
   }
@@ -76,9 +77,20 @@
     say("Run " + runId + " started.");
   });
   source.addEventListener("progress", function (e) { show(JSON.parse(e.data)); });
+  function settle(data) {
+    // The recent runs table was drawn before the run ended: show its outcome there too.
+    var a = document.querySelector('#recent-runs a[href$="/runs/' + data.run_id + '"]');
+    var badge = a && a.closest("tr").querySelector(".state");
+    if (badge) {
+      badge.textContent = data.status;
+      badge.className = "state outcome-" + data.status;
+    }
+  }
+
   source.addEventListener("finished", function (e) {
     var data = JSON.parse(e.data);
     show(data);
+    settle(data);
     bar.value = bar.max;
     source.close();
   });
