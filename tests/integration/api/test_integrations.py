@@ -324,3 +324,30 @@ def test_deleting_with_transactions_archives_created_records_without_any(api: Ap
     assert gone.json()["bindings_removed"] == 2 + 1 + 1
     assert w.books.record("Contacts", globex) is None
     assert [r.name for r in api.app.store.integrations.list()] == ["live"]
+
+
+def test_flows_are_not_dropped_while_a_run_is_going_on(api: Api) -> None:
+    store = api.app.store
+    two = accounts_config().model_copy(
+        update={
+            "flows": (
+                *accounts_config().flows,
+                accounts_config().flows[0].model_copy(update={"name": "more"}),
+            )
+        }
+    )
+    store.integrations.replace(two)
+    run = store.runs.start(api.integration().id, RunKind.MANUAL, {}, dry_run=False)
+    before = api.snapshot()
+    one = _document("live")
+    refused(api.http.put(f"{BASE}/live/config", headers=api.auth, json=one), 409, f"run {run}")
+    patch = {"flows": one["flows"]}
+    refused(api.http.patch(f"{BASE}/live/config", headers=api.auth, json=patch), 409, "more")
+    assert api.snapshot() == before
+    # changes that keep every flow go ahead
+    kept = api.http.patch(f"{BASE}/live/config", headers=api.auth, json={"notify_email": "a@b.c"})
+    assert kept.status_code == 200, kept.text
+    store.runs.finish(run, RunStatus.SUCCEEDED, {})
+    dropped = api.http.put(f"{BASE}/live/config", headers=api.auth, json=one)
+    assert dropped.status_code == 200, dropped.text
+    assert [f.name for f in api.integration().flows] == ["accounts"]

@@ -140,7 +140,7 @@ def replace_fields(
     fields = [rule.model_dump(mode="json") for rule in body.fields]
     config = _with_flow(_config(store, row), flow, {"fields": fields})
     warnings = checked(application, principal, config, flow_field=_named(config, flow, "fields"))
-    return FlowChanged(flow=save(store, config).flow(flow), warnings=warnings)
+    return FlowChanged(flow=save(store, config, row).flow(flow), warnings=warnings)
 
 
 def _switch(
@@ -152,7 +152,7 @@ def _switch(
     config = _with_flow(_config(store, row), flow, {"enabled": on})
     if on:  # a disabled flow's mapping is not checked, so it is checked when it comes back
         checked(application, principal, config, flow_field=_named(config, flow, "flow"))
-    saved = save(store, config)
+    saved = save(store, config, row)
     return FlowSummary.of(saved.flow(flow), store.bindings.count(saved.id, flow))
 
 
@@ -209,5 +209,5 @@ def set_schedule(
     store = application.store
     row = integration_for(store, principal, name)
     check_schedule(body, [f.name for f in row.flows])
-    saved = save(store, _config(store, row).model_copy(update={"schedule": body}))
+    saved = save(store, _config(store, row).model_copy(update={"schedule": body}), row)
     return ScheduleOut(schedule=saved.schedule, description=schedules.describe(saved.schedule))

@@ -53,6 +53,11 @@ _CONFIG_EXAMPLE = {
     ],
 }
 _PATCH_EXAMPLE = {"notify_email": "books@acme.example", "schedule": {"enabled": True}}
+DROPS_WHILE_RUNNING = problem(
+    "The change drops flows while a run is going on.",
+    "run 42 of integration acme is going on and the change drops flow(s) vendors, whose links "
+    "it may still write; try again once it ended",
+)
 CONFLICT_STATE = problem(
     "The integration is not in a state that allows this.",
     "integration acme is disabled; `POST /api/v1/integrations/acme/enable` makes it run again",
@@ -92,7 +97,21 @@ def document(store: Store, name: str) -> dict[str, Any]:
     return exported
 
 
-def save(store: Store, config: IntegrationConfig) -> IntegrationRow:
+def save(store: Store, config: IntegrationConfig, current: IntegrationRow) -> IntegrationRow:
+    """Store ``config`` over ``current``; dropping flows waits until no run is going on.
+
+    A dropped flow loses its bindings and cursors, which a run going on may still write.
+    """
+    dropped = sorted({f.name for f in current.flows} - {f.name for f in config.flows})
+    if dropped:
+        running = store.runs.running(current.id)
+        if running is not None:
+            raise RefusedError(
+                409,
+                f"run {running.id} of integration {current.name} is going on and the change "
+                f"drops flow(s) {', '.join(dropped)}, whose links it may still write; try again "
+                "once it ended",
+            )
     try:
         return store.integrations.replace(config)
     except ConfigError as exc:  # pragma: no cover - a connection deleted since it was checked
@@ -247,7 +266,7 @@ def _same_name(config: IntegrationConfig, name: str, prefix: str = "name") -> No
 @router.put(
     "/integrations/{name}/config",
     summary="Replace an integration's config",
-    responses={404: NOT_FOUND},
+    responses={404: NOT_FOUND, 409: DROPS_WHILE_RUNNING},
 )
 def replace_config(
     name: IntegrationName,
@@ -260,13 +279,13 @@ def replace_config(
     row = integration_for(store, principal, name)
     _same_name(body, row.name)
     config, warnings = validated(application, principal, body.model_dump(mode="json"))
-    return integration_out(store, save(store, config), warnings)
+    return integration_out(store, save(store, config, row), warnings)
 
 
 @router.patch(
     "/integrations/{name}/config",
     summary="Change part of an integration's config",
-    responses={404: NOT_FOUND},
+    responses={404: NOT_FOUND, 409: DROPS_WHILE_RUNNING},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -296,7 +315,7 @@ def patch_config(
     merged = merge_patch(current, body)
     config, warnings = validated(application, principal, merged)
     _same_name(config, row.name)
-    return integration_out(store, save(store, config), warnings)
+    return integration_out(store, save(store, config, row), warnings)
 
 
 def _lifecycle(
