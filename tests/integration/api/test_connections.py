@@ -197,3 +197,21 @@ def test_a_user_sees_their_connections_and_those_of_their_integrations(api: Api)
     assert store.connections.secrets("anns-books")[0] == {"client_secret": "c"}
     assert api.http.delete(base, headers=ann_auth).status_code == 204
     assert "anns-books" not in [c.name for c in store.connections.list()]
+
+
+def test_a_connection_in_use_by_another_user_is_kept_without_naming_their_integration(
+    api: Api,
+) -> None:
+    store = api.app.store
+    api.add_user("ann@example.com")
+    bob = api.add_user("bob@example.com")
+    ann = api.as_user("ann@example.com")
+    assert api.http.post(BASE, headers=ann, json={"name": "annx", "system": "xero"}).is_success
+    config = accounts_config("bobs-secret-project").model_copy(update={"books_connection": "annx"})
+    store.integrations.create(config, owner_id=bob)
+    before = api.snapshot()
+    problem = refused(api.http.delete(f"{BASE}/annx", headers=ann), 409, "another user")
+    assert "bobs-secret-project" not in problem["detail"]
+    assert api.snapshot() == before
+    # an admin is told which
+    refused(api.http.delete(f"{BASE}/annx", headers=api.auth), 409, "bobs-secret-project")

@@ -254,6 +254,15 @@ def delete_connection(
     try:
         store.connections.delete(connection)
     except StateError as exc:
-        raise RefusedError(409, str(exc)) from None
+        if principal.is_admin:
+            raise RefusedError(409, str(exc)) from None
+        # The store names every user; a user is told only of the integrations they can see.
+        mine = _users(store, principal).get(connection, [])
+        which = f"integration(s) {', '.join(mine)}" if mine else "an integration of another user"
+        raise RefusedError(
+            409,
+            f"connection {connection!r} is used by {which}; delete them or point them at "
+            "another connection first",
+        ) from None
     application.forget(connection)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
