@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "load.json"
 sys.path.insert(0, str(ROOT))
 
-# seed_starter makes about 1.1 records (both systems together) per account.
-RECORDS_PER_ACCOUNT = 1.1
+# seed_starter makes about 1.02 records (both systems together) per account at this size.
+RECORDS_PER_ACCOUNT = 1.02
 TIMEOUT_SECONDS = 1800.0
 
 
