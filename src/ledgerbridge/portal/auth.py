@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from ledgerbridge.portal import throttle
 from ledgerbridge.portal.csrf import new_csrf_token
@@ -48,9 +48,9 @@ def _lockout_message(until: datetime, now: datetime) -> str:
 
 
 @router.get("/login", name="login")
-def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+def login_page(request: Request, next: str | None = None) -> Response:
     if isinstance(request.session.get(USER_KEY), int):
-        return RedirectResponse(safe_next(next), status_code=303)  # type: ignore[return-value]
+        return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "login.html", next=safe_next(next), email="", error=None)
 
 

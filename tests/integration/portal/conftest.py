@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from ledgerbridge.bootstrap import App
+from ledgerbridge.store.tables import users, utcnow
 from ledgerbridge.store.users import User
 from ledgerbridge.web.app import create_app
 from tests.integration.web.live import application
@@ -69,13 +72,35 @@ class Portal:
         return answer
 
 
+@functools.cache
+def _password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
+
+
+def add_user(app: App, email: str, *, admin: bool = False) -> User:
+    """A user whose password is ``PASSWORD``.
+
+    The argon2id hash is made once per test process and stored as ``UsersRepository.create``
+    stores it: hashing is deliberately slow, and the tests of ``create`` itself are in
+    test_auth.py.
+    """
+    with app.store.engine.begin() as conn:
+        new_id = conn.execute(
+            users.insert()
+            .values(
+                email=email, password_hash=_password_hash(), is_admin=admin, created_at=utcnow()
+            )
+            .returning(users.c.id)
+        ).scalar_one()
+    return app.store.users.get(int(new_id))
+
+
 def make_portal(tmp_path: Path, db_url: str | None = None) -> Iterator[Portal]:
     app = application(tmp_path, db_url)
     try:
-        users = app.store.users
-        admin = users.create(ADMIN_EMAIL, PASSWORD, admin=True)
-        user = users.create(USER_EMAIL, PASSWORD)
-        other = users.create(OTHER_EMAIL, PASSWORD)
+        admin = add_user(app, ADMIN_EMAIL, admin=True)
+        user = add_user(app, USER_EMAIL)
+        other = add_user(app, OTHER_EMAIL)
         dispatcher = RecordingDispatcher()
         web = create_app(app, dispatcher)
         with TestClient(web, follow_redirects=False) as client:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.portal import throttle
@@ -330,42 +329,43 @@ def test_login_failures_store(store: Store) -> None:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBRIDGE_")}
-    return env | {"LEDGERBRIDGE_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The ``ledgerbridge`` command line in process, on a fresh data directory."""
+    for key in list(os.environ):
+        if key.startswith("LEDGERBRIDGE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("LEDGERBRIDGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)  # no stray ledgerbridge.env
+    return CliRunner()
 
 
-def _cli(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ledgerbridge", "user", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        cwd=env["LEDGERBRIDGE_DATA_DIR"].rsplit("/", 1)[0],
-        timeout=120,
-        check=False,
-    )
+def test_user_commands(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledgerbridge.cli import app as command_line
 
-
-def test_user_commands(cli_env: dict[str, str], tmp_path: Path) -> None:
     secret = tmp_path / "pw.txt"
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
-    made = _cli(cli_env, "create", ADMIN_EMAIL, "--admin", "--password-file", str(secret))
-    assert made.returncode == 0, made.stderr
-    assert f"user {ADMIN_EMAIL} created (admin)" in made.stdout
-    from_env = _cli(cli_env | {"LEDGERBRIDGE_USER_PASSWORD": PASSWORD}, "create", USER_EMAIL)
-    assert from_env.returncode == 0, from_env.stderr
-    prompted = _cli(cli_env, "create", OTHER_EMAIL, stdin=f"{PASSWORD}\n{PASSWORD}\n")
-    assert prompted.returncode == 0, prompted.stderr
-    again = _cli(cli_env, "create", ADMIN_EMAIL.upper(), "--password-file", str(secret))
-    assert again.returncode != 0
-    assert "already exists" in again.stderr + again.stdout
-    listed = _cli(cli_env, "list")
-    assert listed.returncode == 0, listed.stderr
-    lines = [line for line in listed.stdout.splitlines() if "@example.com" in line]
+    made = cli.invoke(
+        command_line, ["user", "create", ADMIN_EMAIL, "--admin", "--password-file", str(secret)]
+    )
+    assert made.exit_code == 0, made.output
+    assert f"user {ADMIN_EMAIL} created (admin)" in made.output
+    monkeypatch.setenv("LEDGERBRIDGE_USER_PASSWORD", PASSWORD)
+    from_env = cli.invoke(command_line, ["user", "create", USER_EMAIL])
+    assert from_env.exit_code == 0, from_env.output
+    monkeypatch.delenv("LEDGERBRIDGE_USER_PASSWORD")
+    prompted = cli.invoke(
+        command_line, ["user", "create", OTHER_EMAIL], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert prompted.exit_code == 0, prompted.output
+    again = cli.invoke(
+        command_line, ["user", "create", ADMIN_EMAIL.upper(), "--password-file", str(secret)]
+    )
+    assert again.exit_code != 0
+    assert "already exists" in str(again.exception)
+    listed = cli.invoke(command_line, ["user", "list"])
+    assert listed.exit_code == 0, listed.output
+    lines = [line for line in listed.output.splitlines() if "@example.com" in line]
     assert len(lines) == 3
     assert "admin" in next(line for line in lines if ADMIN_EMAIL in line)
     assert "never" in lines[0]
@@ -375,3 +375,10 @@ def test_user_commands(cli_env: dict[str, str], tmp_path: Path) -> None:
         assert app.store.users.authenticate(USER_EMAIL, PASSWORD) is not None
     finally:
         app.close()
+
+
+def test_the_login_page_sends_a_logged_in_user_on(portal: Portal) -> None:
+    portal.login(USER_EMAIL)
+    answer = portal.client.get("/login?next=/integrations")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/integrations"

@@ -23,7 +23,13 @@ from ledgerbridge.sandbox.xero.state import XeroState
 from ledgerbridge.sandbox.zoho_books.state import ZohoBooksState
 from ledgerbridge.sandbox.zoho_crm.state import ZohoCrmState
 from ledgerbridge.web.app import create_app
-from tests.integration.portal.conftest import OTHER_EMAIL, PASSWORD, USER_EMAIL, csrf_of
+from tests.integration.portal.conftest import (
+    OTHER_EMAIL,
+    PASSWORD,
+    USER_EMAIL,
+    add_user,
+    csrf_of,
+)
 from tests.integration.web.live import application
 from tests.support.dispatch import RecordingDispatcher
 
@@ -75,7 +81,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     app = application(tmp_path)
     try:
         for user in (USER_EMAIL, OTHER_EMAIL):
-            app.store.users.create(user, PASSWORD)
+            add_user(app, user)
         crm = serve_in_thread(zoho_crm.create_app(crm_state, limits=False))
         servers.append(crm)
         crm_state.api_domain = crm.url

@@ -28,6 +28,7 @@ from tests.integration.portal.conftest import (
     PASSWORD,
     USER_EMAIL,
     Portal,
+    add_user,
     csrf_of,
     memory_connections,
     starter_integration,
@@ -283,7 +284,7 @@ def public_portal(tmp_path: Path) -> Iterator[TestClient]:
 
     app = bootstrap(Settings(data_dir=tmp_path / "data", public_url="http://sync.example.test"))
     try:
-        user = app.store.users.create(USER_EMAIL, PASSWORD)
+        user = add_user(app, USER_EMAIL)
         memory_connections(app, user)
         starter_integration(app, user, "acme")
         with TestClient(create_app(app, RecordingDispatcher()), follow_redirects=False) as client:
