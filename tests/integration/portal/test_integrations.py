@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ledgerbridge.domain.config import DuplicatePolicy
+from ledgerbridge.recipes import registry
+from ledgerbridge.store import Store
+from ledgerbridge.store.tables import users
+from ledgerbridge.web.access import (
+    ConnectionHiddenError,
+    IntegrationHiddenError,
+    Principal,
+    require_connection,
+    require_integration,
+    visible_connections,
+    visible_integrations,
+)
 from tests.integration.portal.conftest import (
     ADMIN_EMAIL,
     OTHER_EMAIL,
@@ -147,3 +161,41 @@ def test_a_user_sees_only_their_own(portal: Portal) -> None:
     assert portal.app.store.integrations.get("mine").flow("accounts").duplicate_policy is (
         DuplicatePolicy.OVERWRITE
     )
+
+
+def test_ownership_in_the_store_on_both_databases(store: Store) -> None:
+    owner = store.users.create("owner@example.com", "long enough pass")
+    other = store.users.create("other@example.com", "long enough pass")
+    admin = store.users.create("root@example.com", "long enough pass", admin=True)
+    crm = store.connections.add("crm", "memory", {"path": ""}, {}, owner_id=owner.id)
+    store.connections.add("books", "memory", {"path": ""}, {}, owner_id=owner.id)
+    store.connections.add("shared", "memory", {"path": ""}, {})
+    assert crm.owner_id == owner.id
+    config = registry.build("starter", name="acme", crm_connection="crm", books_connection="books")
+    row = store.integrations.create(config, owner_id=owner.id)
+    assert row.owner_id == owner.id
+    store.integrations.replace(config)  # replacing the config keeps the owner
+    assert store.integrations.get("acme").owner_id == owner.id
+
+    mine, theirs, root = Principal.of(owner), Principal.of(other), Principal.of(admin)
+    assert [r.name for r in visible_integrations(store, mine)] == ["acme"]
+    assert visible_integrations(store, theirs) == []
+    assert [r.name for r in visible_integrations(store, root)] == ["acme"]
+    assert require_integration(store, mine, "acme").id == row.id
+    for principal, name in ((theirs, "acme"), (mine, "missing")):
+        with pytest.raises(IntegrationHiddenError, match="no integration named"):
+            require_integration(store, principal, name)
+    assert [c.name for c in visible_connections(store, mine)] == ["books", "crm"]
+    assert visible_connections(store, theirs) == []
+    assert [c.name for c in visible_connections(store, root)] == ["books", "crm", "shared"]
+    with pytest.raises(ConnectionHiddenError):
+        require_connection(store, theirs, "crm")
+    with pytest.raises(ConnectionHiddenError):
+        require_connection(store, mine, "shared")  # made from the CLI: admins only
+
+    # A deleted user's integrations and connections stay, for admins to see.
+    with store.engine.begin() as conn:
+        conn.execute(users.delete().where(users.c.id == owner.id))
+    assert store.integrations.get("acme").owner_id is None
+    assert store.connections.get("crm").owner_id is None
+    assert visible_integrations(store, mine) == []
