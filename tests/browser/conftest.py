@@ -88,9 +88,9 @@ class Shots:
     prefix: str
     folder: Path
 
-    def take(self, page: Page, name: str) -> Path:
+    def take(self, page: Page, name: str, *, full_page: bool = True) -> Path:
         path = self.folder / f"{self.prefix}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
 

@@ -95,6 +95,8 @@ def test_connect_sync_read_a_failure_fix_it_and_retry(page: Page, site: Site, sh
     expect(row).to_be_visible()
     expect(row.locator(".reason")).to_contain_text("Product_Code")
     shots.take(page, "10-run-failures")
+    page.locator("#failures").scroll_into_view_if_needed()
+    shots.take(page, "10-run-failures-window", full_page=False)
     assert not _xero_items_named(site, PRODUCT)
 
     # The person fixes the record in the CRM, then retries it from the same page.
@@ -140,6 +142,8 @@ def test_connect_sync_read_a_failure_fix_it_and_retry(page: Page, site: Site, sh
             assert _unlabelled(page) == [], f"{name}: form controls without a label"
             assert _overflow(page) <= 0, f"{name} scrolls sideways at {width} px: {_widest(page)}"
             shots.take(page, f"13-{name}-{width}")
+            if width == 1280:
+                shots.take(page, f"14-{name}-window", full_page=False)
 
 
 def _unlabelled(page: Page) -> list[str]:
