@@ -29,7 +29,9 @@ from ledgerbridge.domain.config import (
     RelatedConfig,
     RequiredRule,
     ValueMapTransform,
+    ViewCondition,
     ViewFilter,
+    ViewOperator,
     WriteBack,
 )
 from ledgerbridge.domain.errors import ConfigError
@@ -53,7 +55,12 @@ ADD_TO_XERO = ViewFilter(side=Side.CRM, equals={"Add_to_Xero": True})
 
 # Archived Xero contacts (ours, after a deletion, or archived by a person) are history: never
 # matched, never brought back to the CRM as new records.
-ACTIVE_CONTACTS = ViewFilter(side=Side.BOOKS, equals={"ContactStatus": "ACTIVE"})
+ACTIVE_CONTACTS = ViewFilter(
+    side=Side.BOOKS,
+    conditions=(
+        ViewCondition(field="ContactStatus", operator=ViewOperator.NOT_EQUAL, value="ARCHIVED"),
+    ),
+)
 
 # Records Xero sends to the CRM are ticked, so the CRM side of their binding stays in view.
 ADDED_FROM_XERO = FieldRule(
