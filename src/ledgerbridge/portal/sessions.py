@@ -1,7 +1,8 @@
 """Signed session cookies: their name, lifetime and attributes.
 
-The signing secret is ``Settings.session_secret`` (see :func:`ledgerbridge.settings.session_secret`):
-required outside development, generated once into the data directory in development.
+The signing secret is ``Settings.session_secret`` (see
+:func:`ledgerbridge.settings.session_secret`): required outside development, generated once
+into the data directory in development.
 """
 
 from __future__ import annotations
