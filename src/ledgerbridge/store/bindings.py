@@ -8,7 +8,7 @@ JSON values (``base``, ``extra``) come back as stored: Decimals and datetimes as
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -234,6 +234,23 @@ class BindingRepository:
             query = query.where(bindings.c.flow == flow)
         with self._engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def counts(self, integration_ids: Iterable[int]) -> dict[tuple[int, str], int]:
+        """Bindings per (integration, flow) of many integrations in one query.
+
+        No index leads with (integration_id, flow) (see the table), so each ``count`` reads
+        the table: a page listing many integrations asks once here instead.
+        """
+        wanted = sorted(set(integration_ids))
+        if not wanted:
+            return {}
+        query = (
+            sa.select(bindings.c.integration_id, bindings.c.flow, sa.func.count())
+            .where(bindings.c.integration_id.in_(wanted))
+            .group_by(bindings.c.integration_id, bindings.c.flow)
+        )
+        with self._engine.connect() as conn:
+            return {(int(i), str(f)): int(n) for i, f, n in conn.execute(query)}
 
     def iter_all(self, integration_id: int, flow: str, chunk: int = 1000) -> Iterator[Binding]:
         """Every binding of a flow in id order, read page by page (keyset pagination).

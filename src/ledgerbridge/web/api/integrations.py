@@ -73,8 +73,13 @@ def api_words(message: str) -> str:
 
 
 def integration_out(
-    store: Store, row: IntegrationRow, warnings: list[str] | None = None
+    store: Store,
+    row: IntegrationRow,
+    warnings: list[str] | None = None,
+    counts: dict[tuple[int, str], int] | None = None,
 ) -> IntegrationOut:
+    if counts is None:
+        counts = store.bindings.counts([row.id])
     return IntegrationOut(
         name=row.name,
         recipe=row.recipe,
@@ -83,7 +88,7 @@ def integration_out(
         books_connection=row.books_connection,
         notify_email=row.notify_email,
         schedule=row.schedule,
-        flows=[FlowSummary.of(f, store.bindings.count(row.id, f.name)) for f in row.flows],
+        flows=[FlowSummary.of(f, counts.get((row.id, f.name), 0)) for f in row.flows],
         created_at=row.created_at,
         updated_at=row.updated_at,
         warnings=warnings or [],
@@ -122,7 +127,10 @@ def save(store: Store, config: IntegrationConfig, current: IntegrationRow) -> In
 def list_integrations(application: ApplicationDep, principal: PrincipalDep) -> list[IntegrationOut]:
     """The integrations this token may see, by name."""
     store = application.store
-    return [integration_out(store, row) for row in visible_integrations(store, principal)]
+    rows = visible_integrations(store, principal)
+    # one count of every listed integration's bindings, not one per flow
+    counts = store.bindings.counts(row.id for row in rows)
+    return [integration_out(store, row, counts=counts) for row in rows]
 
 
 def _from_recipe(body: IntegrationCreate) -> dict[str, Any]:
