@@ -68,7 +68,13 @@ def main() -> int:
                 used += len(kills)
                 trials.append(
                     {
-                        "kill_points_seconds": kills,
+                        # as applied: a point past the end of a quicker start is brought in
+                        "kill_points_seconds": [
+                            a.kill_at for a in result.attempts if a.kill_at is not None
+                        ],
+                        "killed_at_seconds": [
+                            round(a.seconds, 2) for a in result.attempts if a.killed
+                        ],
                         "killed": result.killed,
                         "starts": len(result.attempts),
                         "seconds_per_start": [round(a.seconds, 2) for a in result.attempts],
