@@ -18,6 +18,8 @@ from ledgerbridge.domain.rules import is_true, rule_holds
 
 # Notes a person should read, kept on an enriched record; the planner adds them to the item.
 NOTES = "@notes"
+# On each child of ``@<name>.all``: whether it is the one that stands as primary.
+PRIMARY = "@primary"
 
 
 def related_key(rel: RelatedConfig) -> str:
@@ -101,9 +103,14 @@ def gather(
     def pick(child: Mapping[str, Any]) -> dict[str, Any]:
         return {k: child.get(k) for k in keep}
 
+    # ``all``: the primary first, then the others, each flagged: a side that keeps every
+    # person in one list (Zoho Books' contact persons) gets exactly one primary.
+    everyone = [{**pick(primary), PRIMARY: True}] if primary is not None else []
+    everyone.extend({**pick(c), PRIMARY: False} for c in others)
     value: dict[str, Any] = {
         "primary": pick(primary) if primary is not None else None,
         "others": [pick(c) for c in others],
+        "all": everyone,
     }
     return Gathered(value, tuple(notes))
 

@@ -35,6 +35,7 @@ from ledgerbridge.domain.config import (
 )
 from ledgerbridge.domain.errors import ConfigError
 from ledgerbridge.domain.records import Side
+from ledgerbridge.domain.related import PRIMARY
 
 # The Books field every flow writes its partner's id back to, so a person sees the link.
 _BOOKS_ID = WriteBack(to=Side.CRM, field="Books_ID", source_field="@id")
@@ -388,10 +389,13 @@ def _customer_flows(opts: BooksOptions) -> list[FlowConfig]:
 
 
 def _with_contact_person(flow: FlowConfig) -> FlowConfig:
-    """An account's primary contact becomes its Books customer's primary contact person.
+    """Every contact of an account becomes a contact person of its Books customer.
 
-    Books takes the person's name and e-mail on the contact itself; a changed contact syncs
-    its account again.
+    Books replaces the whole ``contact_persons`` list on an update, so the full list is sent
+    each time, the primary contact first and flagged (exactly one; with several contacts and
+    none ticked Primary_Contact the earliest stands in, and the run says so). The connector
+    keeps each person's ``contact_person_id``, so Books updates its people rather than
+    recreating them. A changed contact syncs its account again.
     """
     contacts = RelatedConfig(
         name="contacts",
@@ -403,12 +407,18 @@ def _with_contact_person(flow: FlowConfig) -> FlowConfig:
         "contacts_without_account=yes",
     )
     one_way = Direction.CRM_TO_BOOKS
-    person = (
-        FieldRule(crm="@contacts.primary.First_Name", books="first_name", direction=one_way),
-        FieldRule(crm="@contacts.primary.Last_Name", books="last_name", direction=one_way),
-        FieldRule(crm="@contacts.primary.Email", books="email", direction=one_way),
+    persons = FieldRule(
+        crm="@contacts.all",
+        books="contact_persons",
+        direction=one_way,
+        children=(
+            FieldRule(crm="First_Name", books="first_name", direction=one_way),
+            FieldRule(crm="Last_Name", books="last_name", direction=one_way),
+            FieldRule(crm="Email", books="email", direction=one_way),
+            FieldRule(crm=PRIMARY, books="is_primary_contact", direction=one_way),
+        ),
     )
-    return flow.model_copy(update={"related": (contacts,), "fields": (*flow.fields, *person)})
+    return flow.model_copy(update={"related": (contacts,), "fields": (*flow.fields, persons)})
 
 
 def _item_flow(opts: BooksOptions) -> FlowConfig:

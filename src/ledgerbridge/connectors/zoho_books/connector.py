@@ -38,7 +38,13 @@ from ledgerbridge.connectors.http.limiter import Limits, RateLimiter
 from ledgerbridge.connectors.http.oauth import OAuthClient, utc_now
 from ledgerbridge.connectors.http.tokens import TokenStore
 from ledgerbridge.connectors.zoho_books import answers
-from ledgerbridge.connectors.zoho_books.modules import MODULES, BooksModule, module, module_info
+from ledgerbridge.connectors.zoho_books.modules import (
+    CONTACTS,
+    MODULES,
+    BooksModule,
+    module,
+    module_info,
+)
 from ledgerbridge.connectors.zoho_crm.accounts import (
     ZohoAuth,
     accounts_url,
@@ -581,10 +587,13 @@ class ZohoBooksConnector:
         spec = module(module_name)
         results = []
         for patch in patches:
+            fields = dict(patch.fields)
+            if spec is CONTACTS and isinstance(fields.get("contact_persons"), list):
+                fields["contact_persons"] = self._keep_person_ids(
+                    patch.id, fields["contact_persons"]
+                )
             # Setting the same values again is harmless, so a lost answer is simply retried.
-            response = self._send(
-                "PUT", f"{spec.name}/{patch.id}", json=dict(patch.fields), retry_writes=True
-            )
+            response = self._send("PUT", f"{spec.name}/{patch.id}", json=fields, retry_writes=True)
             body = answers.envelope(response)
             if answers.code_of(body) == answers.CODE_OK and response.status_code < 400:
                 raw = body.get(spec.singular) or {}
@@ -595,6 +604,38 @@ class ZohoBooksConnector:
                 answers.raise_for_call(response, f"updating a {spec.singular}")
             results.append(WriteResult(ref=patch.id, ok=False, error=answers.write_error(body)))
         return results
+
+    def _keep_person_ids(self, contact_id: str, people: list[Any]) -> list[Any]:
+        """The persons sent, each carrying the ``contact_person_id`` Books has for it.
+
+        Books replaces the whole list on an update and recreates a person sent without its id
+        (a new id, its other fields lost); the stored persons are read and matched by e-mail,
+        else by name.
+        """
+        current = self._get_one(CONTACTS, contact_id)
+        stored = [p for p in (current or {}).get("contact_persons") or [] if isinstance(p, dict)]
+        by_mail = {_key(p.get("email")): p for p in stored if _key(p.get("email"))}
+        by_name = {
+            (_key(p.get("first_name")), _key(p.get("last_name"))): p
+            for p in stored
+            if _key(p.get("first_name")) or _key(p.get("last_name"))
+        }
+        taken: set[str] = set()
+        out: list[Any] = []
+        for person in people:
+            if not isinstance(person, dict) or person.get("contact_person_id"):
+                out.append(person)
+                continue
+            found = by_mail.get(_key(person.get("email"))) or by_name.get(
+                (_key(person.get("first_name")), _key(person.get("last_name")))
+            )
+            person_id = str((found or {}).get("contact_person_id") or "")
+            if person_id and person_id not in taken:
+                taken.add(person_id)
+                out.append({"contact_person_id": person_id, **person})
+            else:
+                out.append(person)
+        return out
 
 
 # Invoices that are no sale (yet, or any more).
