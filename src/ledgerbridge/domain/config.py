@@ -232,6 +232,11 @@ class RequiredRule(_Model):
     message: str
     # True: a record that fails the rule is out of scope (skipped, with the message), not failed.
     skip: bool = False
+    # The rule applies only to records meeting all of these (a supplier, say).
+    when: tuple[ViewCondition, ...] = ()
+    # True: checked only while the record has no partner, so it decides whether the record may
+    # create one; a bound record keeps syncing.
+    unbound_only: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> RequiredRule:

@@ -239,7 +239,7 @@ class _Planner:
                 label,
                 partner_id,
             )
-        failures, skips = check_required(self.flow, side, record.data)
+        failures, skips = check_required(self.flow, side, record.data, bound=True)
         if failures:
             return Fail(side, record, "; ".join(failures), label, partner_id)
         if skips:

@@ -36,13 +36,17 @@ def rule_holds(rule: RequiredRule, fields: Mapping[str, Any]) -> bool:
 
 
 def check_required(
-    flow: FlowConfig, side: Side, fields: Mapping[str, Any]
+    flow: FlowConfig, side: Side, fields: Mapping[str, Any], *, bound: bool = False
 ) -> tuple[list[str], list[str]]:
     """The messages of the failed rules for a record read on ``side``: (failures, skips)."""
     failures: list[str] = []
     skips: list[str] = []
     for rule in flow.required:
-        if rule.side is side and not rule_holds(rule, fields):
+        if rule.side is not side or (bound and rule.unbound_only):
+            continue
+        if not all(condition_holds(c, get_path(fields, c.field)) for c in rule.when):
+            continue
+        if not rule_holds(rule, fields):
             (skips if rule.skip else failures).append(rule.message)
     return failures, skips
 

@@ -68,6 +68,21 @@ ADDED_FROM_XERO = FieldRule(
 )
 
 
+# Xero keeps customers and suppliers in one list of contacts. A supplier made in Xero (a bill
+# or purchase order made it one, and no sale a customer) bound to nothing is not pulled into
+# CRM Accounts: vendors go from the CRM to Xero only. A contact bound to an account keeps
+# syncing whatever Xero counts it as.
+SUPPLIERS_STAY_IN_XERO = RequiredRule(
+    side=Side.BOOKS,
+    field="IsCustomer",
+    check="true",
+    when=(ViewCondition(field="IsSupplier", operator=ViewOperator.EQUALS, value=True),),
+    unbound_only=True,
+    skip=True,
+    message="a supplier in Xero; vendors go from the CRM to Xero only",
+)
+
+
 def _xero_id_write_back() -> WriteBack:
     # Every CRM record we create in Xero (or link to) keeps its Xero ID.
     return WriteBack(to=Side.CRM, field="Xero_ID", source_field="@id")
@@ -151,6 +166,7 @@ ACCOUNTS = FlowConfig(
             field="Account_Name",
             message="Account has no Account_Name: Xero needs a contact name",
         ),
+        SUPPLIERS_STAY_IN_XERO,
     ),
     write_back=(_xero_id_write_back(),),
     views=(ADD_TO_XERO, ACTIVE_CONTACTS),
