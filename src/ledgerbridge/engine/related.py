@@ -187,6 +187,15 @@ def check_children(
     return items, parents
 
 
+def child_parents(rel: RelatedConfig, children: Sequence[Record]) -> dict[str, str | None]:
+    """Each child's parent now: None for a deleted child or one with no parent.
+
+    Kept after each read, so a deleted child's (or a moved one's) former parent syncs again and
+    loses it: a tombstone names no parent.
+    """
+    return {c.id: None if c.deleted else parent_id(rel, c.data) for c in children}
+
+
 def _child_label(data: Mapping[str, Any]) -> str:
     parts = [str(data.get(k) or "").strip() for k in ("First_Name", "Last_Name")]
     return " ".join(p for p in parts if p) or str(data.get("Email") or "")

@@ -32,7 +32,12 @@ from ledgerbridge.engine.model import (
     WindowKind,
 )
 from ledgerbridge.engine.pages import PageOutcome, PageProcessor, key_fields_needed
-from ledgerbridge.engine.related import check_children, related_cursor, with_related
+from ledgerbridge.engine.related import (
+    check_children,
+    child_parents,
+    related_cursor,
+    with_related,
+)
 from ledgerbridge.engine.validate import preflight
 from ledgerbridge.observability import bind_run, log_context, metrics
 from ledgerbridge.store import IntegrationRow, IntegrationState, Store
@@ -459,6 +464,17 @@ class _Run:
                     report_orphans=first,
                 )
                 parents |= found
+                # A child deleted or moved since it was last read: its former parent loses it.
+                now = child_parents(rel, page.records)
+                before = self.store.related.parents_of(self.iid, name, list(now))
+                parents |= {p for c, p in before.items() if now.get(c) != p}
+                if not self.request.dry_run:
+                    self.store.related.remember(
+                        self.iid, name, {c: p for c, p in now.items() if p is not None}
+                    )
+                    self.store.related.forget(
+                        self.iid, name, [c for c, p in now.items() if p is None and c in before]
+                    )
                 for item in items:
                     self.counts.add(item.flow, item.side, item.outcome)
                 self.items.extend(items)

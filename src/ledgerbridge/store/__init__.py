@@ -18,6 +18,7 @@ from ledgerbridge.store.db import StatementCounter, make_engine, sqlite_url
 from ledgerbridge.store.integrations import IntegrationRepository, IntegrationRow, IntegrationState
 from ledgerbridge.store.migrate import is_current, upgrade
 from ledgerbridge.store.pending import PendingRepository
+from ledgerbridge.store.related import RelatedParentsRepository
 from ledgerbridge.store.runs import RunRepository
 from ledgerbridge.store.tokens import TokenRepository
 from ledgerbridge.store.users import UsersRepository
@@ -36,6 +37,7 @@ class Store:
         self.pending = PendingRepository(engine)
         self.checkpoints = CheckpointRepository(engine)
         self.created = CreatedRepository(engine)
+        self.related = RelatedParentsRepository(engine)
         self.tokens = TokenRepository(engine)
         self.users = UsersRepository(engine)
 

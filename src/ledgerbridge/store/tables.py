@@ -220,6 +220,18 @@ created_records = sa.Table(
     _created_at(),
 )
 
+# The parent each related child (a CRM contact) had when a run last read it: a deleted child's
+# tombstone names no parent, yet its parent must sync again to lose it.
+related_parents = sa.Table(
+    "related_parents",
+    metadata,
+    _integration_id(primary_key=True),
+    sa.Column("relation", sa.String(127), primary_key=True),
+    sa.Column("child_id", sa.String(255), primary_key=True),
+    sa.Column("parent_id", sa.String(255), nullable=False),
+    _updated_at(),
+)
+
 # Tokens that open the REST API. Only a SHA-256 hash of each token is kept: the token itself is
 # shown once when it is made. A revoked token stays listed so its name and dates remain known.
 api_tokens = sa.Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerbridge.domain.runs import RunStatus
+from ledgerbridge.domain.runs import Outcome, RunStatus
 from ledgerbridge.recipes.zoho_books import zoho_books_config
 from ledgerbridge.store import Store
 from tests.e2e.zoho_books.world import BooksSyncWorld, books_sync_world
@@ -78,3 +78,21 @@ def test_with_no_primary_the_earliest_stands_in_and_the_run_says_so(store: Store
         (item,) = [i for i in report.items if i.label == "Acme Ltd"]
         assert "none is marked Primary_Contact" in item.reason
         assert "Ann Lee" in item.reason
+
+
+def test_a_deleted_contact_leaves_its_customers_contact_persons(store: Store) -> None:
+    with books_sync_world(store, _config()) as w:
+        acme = w.crm_put("Accounts", {"Account_Name": "Acme Ltd"})
+        w.crm_put("Contacts", _person("Ann", acme, primary=True))
+        bo = w.crm_put("Contacts", _person("Bo", acme))
+        w.sync(["customers"])
+        (customer,) = w.books_all("contacts")
+        assert len(_persons(w, customer["contact_id"])) == 2
+        settled = w.sync(["customers"])
+        assert settled.total(Outcome.UPDATED) == 0
+
+        w.crm_state.delete("Contacts", bo)
+        again = w.sync(["customers"])
+
+        assert again.status is RunStatus.SUCCEEDED, again.error
+        assert [p["email"] for p in _persons(w, customer["contact_id"])] == ["ann@acme.test"]

@@ -147,3 +147,25 @@ def test_messy_contacts_are_reported_one_by_one(store: Store) -> None:
         w.sync()
         assert _writes(w) == {}
         assert w.xero.count("contacts") == 2
+
+
+def test_a_deleted_contact_leaves_its_accounts_contact_persons(store: Store) -> None:
+    with zoho_xero(store) as w:
+        acme = _account(w, "Acme Ltd")
+        _contact(w, acme, "Ann", "Lee", "ann@acme.test", primary=True)
+        bob = _contact(w, acme, "Bob", "Ray", "bob@acme.test")
+        _contact(w, acme, "Cy", "Dunn", "cy@acme.test")
+        w.sync()
+        assert len(_persons(_xero_contact(w, acme))) == 2
+        w.sync()
+        assert _writes(w) == {}
+
+        # The tombstone names no account: the one stored when Bob was last read is synced.
+        w.crm.delete("Contacts", bob["id"])
+        again = w.sync()
+
+        assert again.failures == []
+        assert again.counts.by_flow["accounts"]["crm"] == {"updated": 1}
+        assert _persons(_xero_contact(w, acme)) == [("Cy", "Dunn", "cy@acme.test")]
+        w.sync()
+        assert _writes(w) == {}
