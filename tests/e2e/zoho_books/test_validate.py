@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ledgerbridge.connectors.base import Connector
 from ledgerbridge.domain.config import Direction, FieldRule
+from ledgerbridge.domain.runs import Outcome
 from ledgerbridge.domain.validation import errors
 from ledgerbridge.engine.validate import validate_config
 from ledgerbridge.recipes.zoho_books import zoho_books_config
@@ -59,3 +60,48 @@ def test_every_recipe_option_fits_the_systems_and_a_bad_rule_is_named(store: Sto
         assert any("only the first may write to the CRM" in p for p in problems), problems
         ok = zoho_books_config("two", books_connection="books2", options={"organization": "2"})
         assert errors(validate_config(app, ok)) == []
+
+
+def test_a_books_custom_field_is_known_by_its_cf_name_and_an_unknown_one_is_named(
+    store: Store,
+) -> None:
+    with books_sync_world(store) as w:
+        w.books_state.add_custom_field(w.org_id, "contact", "Region")
+        w.crm_state.add_custom_field("Accounts", "Region")
+        app = _App(store, w)
+        base = zoho_books_config("cf")
+        customers = base.flows[0]
+
+        def with_rule(books: str) -> list[str]:
+            rule = FieldRule(crm="Region", books=books)
+            flow = customers.model_copy(update={"fields": (*customers.fields, rule)})
+            config = base.model_copy(update={"flows": (flow, *base.flows[1:])})
+            return [str(p) for p in errors(validate_config(app, config))]
+
+        assert with_rule("cf_region") == []
+        problems = with_rule("cf_territory")
+        assert any("cf_territory is not a field of contacts" in p for p in problems), problems
+
+
+def test_a_books_custom_field_value_syncs_from_the_crm(store: Store) -> None:
+    base = zoho_books_config("cf")
+    customers = base.flows[0]
+    flow = customers.model_copy(
+        update={"fields": (*customers.fields, FieldRule(crm="Region", books="cf_region"))}
+    )
+    config = base.model_copy(update={"flows": (flow, *base.flows[1:])})
+    with books_sync_world(store, config) as w:
+        w.books_state.add_custom_field(w.org_id, "contact", "Region")
+        w.crm_state.add_custom_field("Accounts", "Region")
+        w.crm_put("Accounts", {"Account_Name": "Acme Ltd", "Region": "North"})
+
+        report = w.sync(["customers"])
+
+        assert report.failures == []
+        (listed,) = w.books_all("contacts")
+        contact = w.books_state.get(w.org_id, "contacts", listed["contact_id"])
+        assert [(f["api_name"], f["value"]) for f in contact["custom_fields"]] == [
+            ("cf_region", "North")
+        ]
+        again = w.sync(["customers"])
+        assert again.total(Outcome.UPDATED) == 0

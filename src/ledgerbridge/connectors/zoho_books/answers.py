@@ -78,9 +78,22 @@ def to_record(spec: BooksModule, raw: Mapping[str, Any]) -> Record:
     if not isinstance(stamp, str):
         raise FatalError(f"zoho_books: a {spec.singular} came without last_modified_time")
     fields = {k: v for k, v in raw.items() if k != spec.id_field}
+    # Custom field values read as ``cf_<name>`` fields, the names mappings use.
+    for entry in raw.get("custom_fields") or ():
+        if isinstance(entry, Mapping) and str(entry.get("api_name") or "").startswith("cf_"):
+            fields.setdefault(str(entry["api_name"]), entry.get("value"))
     return Record(
         id=str(raw[spec.id_field]),
         module=spec.name,
         fields=fields,
         modified_at=parse_datetime(stamp),
     )
+
+
+def custom_body(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A write body: ``cf_<name>`` fields go in ``custom_fields``, as Books takes them."""
+    body = {k: v for k, v in fields.items() if not k.startswith("cf_")}
+    custom = [{"api_name": k, "value": v} for k, v in fields.items() if k.startswith("cf_")]
+    if custom:
+        body["custom_fields"] = custom
+    return body

@@ -61,6 +61,7 @@ from ledgerbridge.domain.errors import (
 )
 from ledgerbridge.domain.records import (
     Draft,
+    FieldInfo,
     OrgInfo,
     Page,
     Patch,
@@ -267,7 +268,7 @@ class ZohoBooksConnector:
                 name=str(org.get("name") or ""),
                 base_currency=str(org.get("currency_code") or "USD").upper(),
                 multi_currency=len(currencies) > 1,
-                modules=tuple(module_info(m) for m in MODULES.values()),
+                modules=tuple(module_info(m, self._custom_fields(m)) for m in MODULES.values()),
                 extra={
                     "organization_id": self.organization_id,
                     "time_zone": org.get("time_zone"),
@@ -277,6 +278,28 @@ class ZohoBooksConnector:
                 },
             )
         return self._org
+
+    def _custom_fields(self, spec: BooksModule) -> tuple[FieldInfo, ...]:
+        """The organisation's custom fields of a module that has them, as ``cf_<name>``."""
+        if spec.custom_entity is None:
+            return ()
+        response = self._send("GET", "settings/fields", params={"entity": spec.custom_entity})
+        rows = answers.raise_for_call(response, f"the {spec.singular} custom fields")
+        out: list[FieldInfo] = []
+        for row in rows.get("fields") or ():
+            name = str(row.get("api_name") or "") if isinstance(row, Mapping) else ""
+            if not name.startswith("cf_") or row.get("is_active") is False:
+                continue
+            out.append(
+                FieldInfo(
+                    name=name,
+                    label=str(row.get("label") or name),
+                    type=_CUSTOM_TYPES.get(str(row.get("data_type")), "text"),
+                    required=bool(row.get("is_mandatory")),
+                    custom=True,
+                )
+            )
+        return tuple(out)
 
     def taxes(self) -> list[dict[str, Any]]:
         body = answers.raise_for_call(self._send("GET", "settings/taxes"), "the taxes")
@@ -415,7 +438,7 @@ class ZohoBooksConnector:
         return results
 
     def _post(self, spec: BooksModule, draft: Draft) -> WriteResult:
-        response = self._send("POST", spec.name, json=dict(draft.fields))
+        response = self._send("POST", spec.name, json=answers.custom_body(draft.fields))
         body = answers.envelope(response)
         if answers.code_of(body) == answers.CODE_OK and response.status_code < 400:
             raw = body.get(spec.singular) or {}
@@ -587,7 +610,7 @@ class ZohoBooksConnector:
         spec = module(module_name)
         results = []
         for patch in patches:
-            fields = dict(patch.fields)
+            fields = answers.custom_body(patch.fields)
             if spec is CONTACTS and isinstance(fields.get("contact_persons"), list):
                 fields["contact_persons"] = self._keep_person_ids(
                     patch.id, fields["contact_persons"]
@@ -637,6 +660,18 @@ class ZohoBooksConnector:
                 out.append(person)
         return out
 
+
+# Books' custom field data types, in the words of field metadata; any other reads as text.
+_CUSTOM_TYPES = {
+    "number": "number",
+    "decimal": "decimal",
+    "amount": "decimal",
+    "percent": "decimal",
+    "date": "date",
+    "check_box": "boolean",
+    "email": "email",
+    "dropdown": "picklist",
+}
 
 # Invoices that are no sale (yet, or any more).
 NO_SALE = frozenset({"draft", "void"})

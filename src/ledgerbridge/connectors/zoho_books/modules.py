@@ -28,6 +28,8 @@ class BooksModule:
     # the reference a numberless document is looked up by after a lost create
     parent: str | None
     fields: tuple[FieldInfo, ...]
+    # the ``entity`` whose custom fields ``GET /settings/fields`` lists; None: it has none
+    custom_entity: str | None = None
 
 
 def _f(
@@ -62,6 +64,7 @@ CONTACTS = BooksModule(
     details_by_default=False,
     unique=("contact_name",),
     parent=None,
+    custom_entity="contact",
     fields=(
         _f("contact_name", required=True),
         _f("company_name"),
@@ -95,6 +98,7 @@ ITEMS = BooksModule(
     details_by_default=False,
     unique=("sku", "name"),
     parent=None,
+    custom_entity="item",
     fields=(
         _f("name", required=True),
         _f("sku"),
@@ -175,5 +179,6 @@ def module(name: str) -> BooksModule:
     return found
 
 
-def module_info(spec: BooksModule) -> ModuleInfo:
-    return ModuleInfo(spec.name, spec.label, spec.fields)
+def module_info(spec: BooksModule, custom: tuple[FieldInfo, ...] = ()) -> ModuleInfo:
+    """The module's fields, with the organisation's custom fields (``cf_<name>``) after them."""
+    return ModuleInfo(spec.name, spec.label, (*spec.fields, *custom))

@@ -90,6 +90,10 @@ def books_router(state: ZohoBooksState, prefix: str) -> APIRouter:
     def list_currencies(org_id: Org) -> JSONResponse:
         return ok(currencies=state.currencies(org_id))
 
+    @router.get("/settings/fields")
+    def list_fields(org_id: Org, entity: str = "") -> JSONResponse:
+        return ok(fields=state.custom_field_defs(org_id, entity))
+
     @router.get("/settings/taxes")
     def list_taxes(org_id: Org) -> JSONResponse:
         taxes = state.taxes(org_id)

@@ -6,6 +6,7 @@ person would in the Zoho Books web client. Refusals are ``BooksError`` in the ve
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ _FIRST_RECORD_ID = 460000000000001
 _FIRST_ORG_ID = 10234695
 _ID_BLOCK = 1000
 _OPEN_INVOICE = ("sent", "partially_paid")
+# The modules custom fields are listed for (``GET /settings/fields?entity=...``).
+CUSTOM_ENTITIES = ("contact", "item")
 _CURRENCIES: dict[str, tuple[str, str, int]] = {
     "USD": ("US Dollar", "$", 2),
     "EUR": ("Euro", "€", 2),
@@ -116,12 +119,47 @@ class ZohoBooksState:
         self.listeners: list[Listener] = []
         self._lock = threading.RLock()
         self._ids: list[int] = []
+        # Custom field definitions per (organisation, entity); kept in memory.
+        self._custom: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._orgs: dict[str, dict[str, Any]] = {
             o["organization_id"]: o for o in self.store.organizations()
         }
 
     def close(self) -> None:
         self.store.close()
+
+    # -- custom fields -----------------------------------------------------------------------------
+
+    def add_custom_field(
+        self, org_id: str, entity: str, label: str, data_type: str = "string"
+    ) -> dict[str, Any]:
+        """A custom field of ``entity`` (contact or item), as a person adds one in settings."""
+        if entity not in CUSTOM_ENTITIES:
+            raise invalid("entity")
+        with self._lock:
+            self.organization(org_id)
+            slug = re.sub(r"[^a-z0-9]+", "_", label.strip().lower()).strip("_")
+            field = {
+                "field_id": self._new_id(),
+                "customfield_id": "",
+                "api_name": f"cf_{slug}",
+                "label": label,
+                "data_type": data_type,
+                "entity": entity,
+                "is_custom_field": True,
+                "is_mandatory": False,
+                "is_active": True,
+            }
+            field["customfield_id"] = field["field_id"]
+            self._custom.setdefault((org_id, entity), []).append(field)
+            return dict(field)
+
+    def custom_field_defs(self, org_id: str, entity: str) -> list[dict[str, Any]]:
+        if entity not in CUSTOM_ENTITIES:
+            raise invalid("entity")
+        with self._lock:
+            self.organization(org_id)
+            return [dict(f) for f in self._custom.get((org_id, entity), [])]
 
     # -- organizations and settings ------------------------------------------------------------
 
