@@ -83,9 +83,16 @@ def reference(
 
 
 def kill_points(rng: random.Random, ref: Reference, n: int) -> list[float]:
-    """``n`` moments spread over the reference sync's lifetime, one per process start."""
-    latest = max(ref.seconds * 0.9, EARLIEST_KILL + 0.5)
-    return [round(rng.uniform(EARLIEST_KILL, latest), 2) for _ in range(n)]
+    """``n`` moments over the reference sync's whole lifetime, one in each of ``n`` equal
+    slices of it (so they cannot bunch up), in random order; one per process start."""
+    latest = max(ref.seconds, EARLIEST_KILL + 1.0)
+    width = (latest - EARLIEST_KILL) / max(n, 1)
+    points = [
+        round(rng.uniform(EARLIEST_KILL + i * width, EARLIEST_KILL + (i + 1) * width), 2)
+        for i in range(n)
+    ]
+    rng.shuffle(points)
+    return points
 
 
 def trial(
