@@ -5,6 +5,11 @@ for every bound record the run read on either side, and for every record a refer
 (invoices, through their account lookup) read: a payment changes an invoice, not always its
 contact. Figures come from the books connector's optional :class:`FiguresReader`; only values
 that differ from the CRM record are written, so a second run writes nothing.
+
+The records are marked owed in the store as soon as a page's changes are stored, before any
+cursor or checkpoint moves past them, and the mark goes only once their figures are written (or
+refused, which the pending retries take up). A run that dies in between leaves the marks, and
+every later run, whatever its flows, writes the figures still owed along with its own.
 """
 
 from __future__ import annotations
@@ -59,26 +64,58 @@ class FiguresStep:
         return any(f.figures for f in flows)
 
     def note(self, flow: str, side: Side, records: Sequence[Record]) -> None:
-        """Remember the records a page of ``flow`` read (called for every processed page)."""
+        """Remember the records a page of ``flow`` read (called for every processed page).
+
+        The page's changes are stored by now; the new ids are marked owed before the run reads
+        on, so no cursor passes them unmarked.
+        """
+        page = Touched()
         config = self.flows.get(flow)
         if config is not None and config.figures:
             for r in records:
                 if not r.deleted:
-                    self.touched.add(flow, side, r.id)
+                    page.add(flow, side, r.id)
         for source in self.sources:
             if source.flow != flow:
                 continue
             for r in records:
                 ref = None if r.deleted else source.reference(side, r.data)
                 if ref is not None:
-                    self.touched.add(source.target, side, ref)
+                    page.add(source.target, side, ref)
+        for target, sides in page.ids.items():
+            for s, ids in sides.items():
+                new = ids - self.touched.on(target, s)
+                if new:
+                    self.store.figures_owed.mark(self.iid, target, s, new)
+                for rid in new:
+                    self.touched.add(target, s, rid)
 
     def run(self) -> list[FiguresOutcome]:
+        # What earlier runs left owed (they died before writing it) goes with this run's.
+        for target, sides in self.store.figures_owed.owed(self.iid).items():
+            if target not in self.flows:
+                continue
+            for s, ids in sides.items():
+                for rid in ids:
+                    self.touched.add(target, s, rid)
         out: list[FiguresOutcome] = []
         for name, flow in self.flows.items():
             if flow.figures and name in self.touched.ids:
-                out.append(self._flow(flow))
+                done = self._flow(flow)
+                self._settled(flow, done)
+                out.append(done)
         return out
+
+    def _settled(self, flow: FlowConfig, done: FiguresOutcome) -> None:
+        """Clear the owed marks of the flow, but for figures the CRM refused this time."""
+        failed = {(i.record_id, i.partner_id) for i in done.items if i.outcome is Outcome.FAILED}
+        keep = {
+            Side.BOOKS: {books_id for books_id, _crm in failed},
+            Side.CRM: {crm_id for _books, crm_id in failed if crm_id},
+        }
+        for side in (Side.CRM, Side.BOOKS):
+            ids = sorted(self.touched.on(flow.name, side) - keep[side])
+            self.store.figures_owed.clear(self.iid, flow.name, side, ids)
 
     # -- one flow ----------------------------------------------------------------------------
 

@@ -220,6 +220,19 @@ created_records = sa.Table(
     _created_at(),
 )
 
+# Records whose accounting figures a run still owes the CRM: marked as soon as a page's changes
+# are stored, before any cursor moves past them, and cleared once the figures are written, so a
+# run that dies in between leaves them to the next one.
+figures_owed = sa.Table(
+    "figures_owed",
+    metadata,
+    _integration_id(primary_key=True),
+    sa.Column("flow", sa.String(63), primary_key=True),
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("record_id", sa.String(255), primary_key=True),
+    _created_at(),
+)
+
 # The parent each related child (a CRM contact) had when a run last read it: a deleted child's
 # tombstone names no parent, yet its parent must sync again to lose it.
 related_parents = sa.Table(
