@@ -13,11 +13,12 @@ there is no duplicate on either side.
 
 Kill points are stratified over the whole uninterrupted duration. Only kills that landed (the
 process was still running) count: a start that finished before its kill point is drawn again,
-until ``--kill-points`` kills have landed per database. ``--stop-by`` (UTC, HH:MM) starts no
-trial after that time. ``bench/results/reliability.json`` is rewritten after every trial.
+until ``--kill-points`` kills have landed per database. With ``--finish-by`` (UTC, HH:MM) a
+trial is started only if it is expected to end by then. Each database's figures so far are
+written next to ``bench/results/reliability.json`` after every trial, merged into it at the end.
 
     uv run python bench/reliability.py [--records 5000] [--kill-points 30] [--kills-per-trial 5]
-                                       [--db sqlite --db postgres] [--seed N] [--stop-by HH:MM]
+                                       [--db sqlite --db postgres] [--seed N] [--finish-by HH:MM]
 """
 
 from __future__ import annotations
@@ -86,10 +87,12 @@ def run_database(
         stopped_early = False
         doc: dict[str, Any] = {}
         while landed < wanted:
-            if stop_by is not None and time.time() > stop_by:
+            n = min(per_trial, wanted - landed)
+            # a trial takes about n killed starts of half a sync each plus a full run and one more
+            expected = max([t["trial_seconds"] for t in trials] or [ref.seconds * (n / 2 + 1.5)])
+            if stop_by is not None and time.time() + 1.2 * expected > stop_by:
                 stopped_early = True
                 break
-            n = min(per_trial, wanted - landed)
             while len(pending) < n:
                 # a kill that missed is drawn again, anywhere in the duration
                 pending.append(round(rng.uniform(EARLIEST_KILL, ref.seconds), 2))
@@ -147,7 +150,7 @@ def _database_doc(
         "trials_passed": sum(1 for t in trials if t["passed"]),
         "trials": trials,
         "passed": bool(trials) and all(t["passed"] for t in trials) and landed >= wanted,
-        "stopped_early_at_time_limit": stopped_early,
+        "stopped_early_at_finish_by": stopped_early,
         "wall_seconds": round(time.monotonic() - started, 1),
     }
 
@@ -159,15 +162,15 @@ def main() -> int:
     parser.add_argument("--kills-per-trial", type=int, default=5)
     parser.add_argument("--db", action="append", choices=("sqlite", "postgres"))
     parser.add_argument("--seed", type=int, default=None, help="of the kill points")
-    parser.add_argument("--stop-by", default=None, help="UTC HH:MM: start no trial after it")
+    parser.add_argument("--finish-by", default=None, help="UTC HH:MM: no trial ending later")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
     count = max(1, round(args.records / RECORDS_PER_UNIT))
     stop_by: float | None = None
-    if args.stop_by:
-        hour, minute = (int(p) for p in args.stop_by.split(":"))
+    if args.finish_by:
+        hour, minute = (int(p) for p in args.finish_by.split(":"))
         stop_by = datetime.now(UTC).replace(hour=hour, minute=minute, second=0).timestamp()
     kinds = args.db or ["sqlite", "postgres"]
     commit = _commit()
