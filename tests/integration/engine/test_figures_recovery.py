@@ -67,14 +67,16 @@ def test_figures_owed_by_a_crashed_run_are_written_by_the_next(
 def test_figures_owed_survive_a_second_crash(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     with zoho_xero(store) as w:
         contact = w.xero.add_contact(Name="Initech")
+        # The restarted run reads the new account again (the cursor's overlap) and dies at the
+        # same point; the run after it reads nothing of it, as in a crash-and-restart loop.
         for _ in range(2):
             with monkeypatch.context() as patched:
                 _crash_on_figures(w, patched)
                 with pytest.raises(SimulatedCrash):
                     w.sync()
         account_id = _crm_account_of(w, contact["ContactID"])
-        assert store.figures_owed.count(w.integration.id) > 0
-        w.sync("products")
+        report = w.sync()
+        assert report.failures == []
         account = w.crm_record("Accounts", account_id)
         assert account["Outstanding_Receivables"] == 0
         assert account["Total_Sales"] == 0
