@@ -60,7 +60,9 @@ def site(tmp_path: Path, sandbox: RunningSandbox) -> Iterator[Site]:
         app.close()
 
 
-@pytest.fixture(scope="session")
+# Per test, not per session: while Playwright's sync API is open it runs an event loop on this
+# thread, and any other test on the same worker that calls asyncio.run() would fail.
+@pytest.fixture
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)

@@ -12,6 +12,7 @@ from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Shots, Site
 def test_log_in_and_navigate_with_the_keyboard_only(page: Page, site: Site, shots: Shots) -> None:
     page.goto(f"{site.url}/login")
     # The e-mail field has the focus when the page opens.
+    expect(page.get_by_label("E-mail address")).to_be_focused()
     page.keyboard.type(ADMIN_EMAIL)
     page.keyboard.press("Tab")
     page.keyboard.type(ADMIN_PASSWORD)
