@@ -93,7 +93,11 @@ class FiguresStep:
     def run(self) -> list[FiguresOutcome]:
         # What earlier runs left owed (they died before writing it) goes with this run's.
         for target, sides in self.store.figures_owed.owed(self.iid).items():
-            if target not in self.flows:
+            config = self.flows.get(target)
+            if config is None or not config.figures:
+                # The flow lost its figures (or went) since: nothing is owed any more.
+                for s, ids in sides.items():
+                    self.store.figures_owed.clear(self.iid, target, s, sorted(ids))
                 continue
             for s, ids in sides.items():
                 for rid in ids:

@@ -23,6 +23,7 @@ from ledgerbridge.store.tables import (
     connections,
     created_records,
     cursors,
+    figures_owed,
     flows,
     integrations,
     utcnow,
@@ -232,7 +233,7 @@ class IntegrationRepository:
             if added:
                 conn.execute(flows.insert(), added)
             if gone:
-                for table in (bindings, cursors, checkpoints, created_records):
+                for table in (bindings, cursors, checkpoints, created_records, figures_owed):
                     conn.execute(
                         table.delete().where(
                             table.c.integration_id == integration_id, table.c.flow.in_(gone)
