@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -39,6 +40,9 @@ sys.path.insert(0, str(ROOT))
 # seed_starter makes about 1.02 records (both systems together) per account at this size.
 RECORDS_PER_ACCOUNT = 1.02
 TIMEOUT_SECONDS = 1800.0
+PORTAL_USER = "load@example.com"
+PORTAL_PASSWORD = "a load-test portal password"  # noqa: S105 - a throwaway user of the bench
+CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -46,6 +50,19 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     rank = max(1, round(share * len(ordered) + 0.5 - 1e-9))
     return ordered[min(rank, len(ordered)) - 1]
+
+
+def _page_times(pages: dict[str, list[float]]) -> dict[str, Any]:
+    times = [t for found in pages.values() for t in found]
+    if not times:
+        return {"count": 0}
+    return {
+        "count": len(times),
+        "p50_seconds": round(percentile(times, 0.5), 4),
+        "p95_seconds": round(percentile(times, 0.95), 4),
+        "max_seconds": round(max(times), 4),
+        "by_page_p95_seconds": {k: round(percentile(v, 0.95), 4) for k, v in pages.items() if v},
+    }
 
 
 def main() -> int:
@@ -114,6 +131,7 @@ def main() -> int:
             print(f"seeded {args.integrations} integrations, {records} records", flush=True)
 
             token = app.store.tokens.create("load").secret
+            app.store.users.create(PORTAL_USER, PORTAL_PASSWORD, admin=True)
             with queue.open():
                 dispatcher = QueueDispatcher(queue)
                 full = SyncRequest(window=Window(WindowKind.FULL))
@@ -143,6 +161,7 @@ def main() -> int:
                 log.close()
 
             pages: dict[str, list[float]] = {"list": [], "show": [], "runs": []}
+            portal: dict[str, list[float]] = {"dashboard": [], "integration": [], "history": []}
             errors: list[str] = []
             stop = threading.Event()
 
@@ -166,8 +185,42 @@ def main() -> int:
                         if answer.status_code != 200:
                             errors.append(f"{path}: {answer.status_code}")
 
+            def browse_portal() -> None:
+                # A person in the portal: logged in once, then pages back to back.
+                rng = random.Random(2)
+                with httpx.Client(base_url=server.url, timeout=30) as http:
+                    login = http.get("/login")
+                    csrf = CSRF_META.search(login.text)
+                    answer = http.post(
+                        "/login",
+                        data={
+                            "email": PORTAL_USER,
+                            "password": PORTAL_PASSWORD,
+                            "csrf_token": csrf.group(1) if csrf else "",
+                        },
+                    )
+                    if answer.status_code != 303:
+                        errors.append(f"portal login: {answer.status_code}")
+                        return
+                    for kind in itertools.cycle(portal):
+                        if stop.is_set():
+                            return
+                        name = f"org{rng.randrange(args.integrations):03d}"
+                        path = {
+                            "dashboard": "/",
+                            "integration": f"/integrations/{name}",
+                            "history": f"/history?integration={name}",
+                        }[kind]
+                        began = time.perf_counter()
+                        answer = http.get(path)
+                        portal[kind].append(time.perf_counter() - began)
+                        if answer.status_code != 200:
+                            errors.append(f"{path}: {answer.status_code}")
+
             browser = threading.Thread(target=browse, name="browse", daemon=True)
             browser.start()
+            person = threading.Thread(target=browse_portal, name="portal", daemon=True)
+            person.start()
             finished = {RunStatus.SUCCEEDED, RunStatus.PARTIAL}
             while True:
                 runs = [app.store.runs.list(iid) for iid in ids]
@@ -179,6 +232,7 @@ def main() -> int:
             sync_seconds = time.monotonic() - started
             stop.set()
             browser.join(timeout=60)
+            person.join(timeout=60)
             server.stop()
 
             overlaps: list[str] = []
@@ -209,7 +263,9 @@ def main() -> int:
                     "records_total": records,
                     "records_per_integration": round(records / max(1, args.integrations)),
                     "web": "the web app in the bench process; one client requesting REST API "
-                    "pages (integration list, one integration, its runs) back to back",
+                    "pages (integration list, one integration, its runs) back to back, and one "
+                    "logged-in portal user requesting dashboard, integration and history pages "
+                    "back to back",
                 },
                 "seed_seconds": round(seed_seconds, 1),
                 "all_runs_seconds": round(sync_seconds, 1),
@@ -232,11 +288,13 @@ def main() -> int:
                         k: round(percentile(v, 0.95), 4) for k, v in pages.items() if v
                     },
                 },
+                "portal_pages": _page_times(portal),
             }
             result["passed"] = (
                 result["integrations_completed"] == args.integrations
                 and not overlaps
                 and not errors
+                and bool(portal["dashboard"])
             )
         finally:
             for w in workers:
