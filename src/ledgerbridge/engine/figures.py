@@ -8,8 +8,8 @@ that differ from the CRM record are written, so a second run writes nothing.
 
 The records are marked owed in the store as soon as a page's changes are stored, before any
 cursor or checkpoint moves past them, and the mark goes only once their figures are written (or
-refused, which the pending retries take up). A run that dies in between leaves the marks, and
-every later run, whatever its flows, writes the figures still owed along with its own.
+refused, which the pending retries take up). A run that dies in between leaves the marks; every
+later run, whatever its flows, first writes the figures still owed, then goes on with its own.
 """
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ class FiguresStep:
                 for rid in new:
                     self.touched.add(target, s, rid)
 
-    def run(self) -> list[FiguresOutcome]:
-        # What earlier runs left owed (they died before writing it) goes with this run's.
+    def owed(self) -> list[FiguresOutcome]:
+        """Write the figures earlier runs left owed (they died before writing them)."""
+        earlier = Touched()
         for target, sides in self.store.figures_owed.owed(self.iid).items():
             config = self.flows.get(target)
             if config is None or not config.figures:
@@ -101,16 +102,24 @@ class FiguresStep:
                 continue
             for s, ids in sides.items():
                 for rid in ids:
-                    self.touched.add(target, s, rid)
+                    earlier.add(target, s, rid)
+        return self._write(earlier)
+
+    def run(self) -> list[FiguresOutcome]:
+        """Write the figures of the records this run touched."""
+        touched, self.touched = self.touched, Touched()
+        return self._write(touched)
+
+    def _write(self, touched: Touched) -> list[FiguresOutcome]:
         out: list[FiguresOutcome] = []
         for name, flow in self.flows.items():
-            if flow.figures and name in self.touched.ids:
-                done = self._flow(flow)
-                self._settled(flow, done)
+            if flow.figures and name in touched.ids:
+                done = self._flow(flow, touched)
+                self._settled(flow, touched, done)
                 out.append(done)
         return out
 
-    def _settled(self, flow: FlowConfig, done: FiguresOutcome) -> None:
+    def _settled(self, flow: FlowConfig, touched: Touched, done: FiguresOutcome) -> None:
         """Clear the owed marks of the flow, but for figures the CRM refused this time."""
         failed = {(i.record_id, i.partner_id) for i in done.items if i.outcome is Outcome.FAILED}
         keep = {
@@ -118,24 +127,24 @@ class FiguresStep:
             Side.CRM: {crm_id for _books, crm_id in failed if crm_id},
         }
         for side in (Side.CRM, Side.BOOKS):
-            ids = sorted(self.touched.on(flow.name, side) - keep[side])
+            ids = sorted(touched.on(flow.name, side) - keep[side])
             self.store.figures_owed.clear(self.iid, flow.name, side, ids)
 
     # -- one flow ----------------------------------------------------------------------------
 
-    def _pairs(self, flow: FlowConfig) -> dict[str, str]:
+    def _pairs(self, flow: FlowConfig, touched: Touched) -> dict[str, str]:
         """Bound pairs (books id -> CRM id) among the touched records."""
         pairs: dict[str, str] = {}
         for side in (Side.CRM, Side.BOOKS):
-            ids = sorted(self.touched.on(flow.name, side))
+            ids = sorted(touched.on(flow.name, side))
             if ids:
                 for b in self.store.bindings.get_many(self.iid, flow.name, side, ids).values():
                     pairs[b.books_id] = b.crm_id
         return pairs
 
-    def _flow(self, flow: FlowConfig) -> FiguresOutcome:
+    def _flow(self, flow: FlowConfig, touched: Touched) -> FiguresOutcome:
         result = FiguresOutcome(flow.name)
-        pairs = self._pairs(flow)
+        pairs = self._pairs(flow, touched)
         if not pairs:
             return result
         books = self.systems.books

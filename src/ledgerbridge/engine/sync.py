@@ -261,6 +261,7 @@ class _Run:
     def execute(self, flows: list[FlowConfig]) -> RunReport:
         self._start()
         try:
+            self._run_figures(owed=True)
             for flow in flows:
                 if not self.request.dry_run:
                     self._check_budget(flow)
@@ -270,11 +271,14 @@ class _Run:
             return self._stopped(exc)
         return self._finish(None)
 
-    def _run_figures(self) -> None:
-        """The figures step, after every flow: CRM fields the accounting side computes."""
+    def _run_figures(self, *, owed: bool = False) -> None:
+        """The figures step, after every flow: CRM fields the accounting side computes.
+
+        ``owed``: the figures earlier runs died before writing, first thing in a run.
+        """
         if self.figures is None:
             return
-        for done in self.figures.run():
+        for done in self.figures.owed() if owed else self.figures.run():
             outcome = PageOutcome(
                 items=done.items,
                 failed_ids=[i.record_id for i in done.items if i.outcome is Outcome.FAILED],
@@ -311,6 +315,7 @@ class _Run:
     def execute_single(self, flow: FlowConfig, side: Side, record_id: str) -> RunReport:
         self._start()
         try:
+            self._run_figures(owed=True)
             processor = self._processor(flow)
             if processor.fmap.reads(side):
                 records = self.systems.on(side).get_many(processor.module(side), [record_id])

@@ -67,8 +67,9 @@ def test_figures_owed_by_a_crashed_run_are_written_by_the_next(
 def test_figures_owed_survive_a_second_crash(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     with zoho_xero(store) as w:
         contact = w.xero.add_contact(Name="Initech")
-        # The restarted run reads the new account again (the cursor's overlap) and dies at the
-        # same point; the run after it reads nothing of it, as in a crash-and-restart loop.
+        # Killed and restarted twice, as in a crash-and-restart loop: without the owed mark the
+        # restarted run reads the new account again (the cursor's overlap) and dies at the same
+        # point, and the run after it reads nothing of the account.
         for _ in range(2):
             with monkeypatch.context() as patched:
                 _crash_on_figures(w, patched)
