@@ -174,6 +174,8 @@ class XeroConnector:
         self.max_attempts = max_attempts
         self._tenant_id = settings.tenant_id or None
         self._tenant_lock = threading.Lock()
+        # Ids written per module while that module's change feed is being read.
+        self._written: dict[str, set[str]] = {}
 
     # -- tenants ---------------------------------------------------------------------------------
 
@@ -425,41 +427,59 @@ class XeroConnector:
     def _paged_changes(self, spec: ModuleSpec, since: datetime | None) -> Iterator[Page]:
         query_since = _second(since) if since is not None else None
         page = 1
+        by_number = False
         # What was handed over at the second the next request starts from, by id.
         handed: dict[str, datetime] = {}
-        while True:
-            params = {
-                **self._base_params(spec),
-                "order": "UpdatedDateUTC ASC",
-                "page": str(page),
-                "pageSize": str(PAGE_SIZE),
-            }
-            raw, pagination, at = self._list(spec, params, query_since)
-            records = [to_record(spec, r, at) for r in raw]
-            fresh = [
-                r
-                for r in records
-                if (since is None or r.modified_at >= since) and handed.get(r.id) != r.modified_at
-            ]
-            count = pagination.get("pageCount")
-            more = len(raw) >= PAGE_SIZE and not (isinstance(count, int) and page >= count)
-            token: str | None = None
-            if more:
-                last = _second(records[-1].modified_at)
-                boundary = {r.id: r.modified_at for r in records if _second(r.modified_at) == last}
-                # Starting over needs a later second (so the feed always moves on) and must
-                # leave out something already read (or it gains nothing over the page number).
-                later = query_since is None or last > query_since
-                if later and any(_second(r.modified_at) < last for r in records):
-                    query_since, page, handed = last, 1, boundary
-                else:
-                    # The whole page lies within one second: only the page number can move on.
-                    page += 1
-                    handed.update(boundary)
-                token = f"{iso_utc(query_since) if query_since else '-'}|{page}"
-            yield Page(fresh, next_token=token)
-            if not more:
-                return
+        # Ids written through this connector while the feed is read: a handed-over record
+        # written since left its place in the order, and the pages behind it moved up.
+        written: set[str] = set()
+        self._written[spec.name] = written
+        try:
+            while True:
+                if by_number:
+                    page = len(handed.keys() - written) // PAGE_SIZE + 1
+                params = {
+                    **self._base_params(spec),
+                    "order": "UpdatedDateUTC ASC",
+                    "page": str(page),
+                    "pageSize": str(PAGE_SIZE),
+                }
+                raw, pagination, at = self._list(spec, params, query_since)
+                records = [to_record(spec, r, at) for r in raw]
+                fresh = [
+                    r
+                    for r in records
+                    if (since is None or r.modified_at >= since)
+                    and handed.get(r.id) != r.modified_at
+                ]
+                count = pagination.get("pageCount")
+                more = len(raw) >= PAGE_SIZE and not (isinstance(count, int) and page >= count)
+                token: str | None = None
+                if more:
+                    last = _second(records[-1].modified_at)
+                    boundary = {
+                        r.id: r.modified_at for r in records if _second(r.modified_at) == last
+                    }
+                    # Starting over needs a later second (so the feed always moves on) and
+                    # must leave out something already read (or it gains nothing over the
+                    # page number).
+                    later = query_since is None or last > query_since
+                    if later and any(_second(r.modified_at) < last for r in records):
+                        query_since, page, handed, by_number = last, 1, boundary, False
+                        written.clear()
+                    else:
+                        # The whole page lies within one second: only the page number can
+                        # move on, from the place of the first record not read yet.
+                        by_number = True
+                        for key, moment in boundary.items():
+                            handed.setdefault(key, moment)
+                    token = f"{iso_utc(query_since) if query_since else '-'}|{len(handed)}"
+                yield Page(fresh, next_token=token)
+                if not more:
+                    return
+        finally:
+            if self._written.get(spec.name) is written:
+                del self._written[spec.name]
 
     def get_many(self, module: str, ids: Sequence[str]) -> list[Record]:
         spec = module_spec(module)
@@ -558,6 +578,8 @@ class XeroConnector:
                     ok=False,
                     error=WriteError("not_found", f"Xero has no {noun} with id {patch.id!r}"),
                 )
+        if spec.name in self._written:
+            self._written[spec.name].update(p.id.strip() for _, p in valid)
         for batch in _chunks(valid, BATCH_SIZE):
             elements = [
                 {**to_xero(dict(p.fields), clearing=True), spec.id_field: p.id.strip()}

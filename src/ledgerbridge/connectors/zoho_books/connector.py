@@ -5,9 +5,11 @@ Calls and their cost (every call carries ``organization_id``; 100 calls a minute
 - ``read_changes``: the list with ``per_page=200``, ``sort_column=last_modified_time``
   ascending and the ``last_modified_time`` filter. Page numbers shift when a record changes
   mid-read (it jumps to the end), so each next page restarts from the last modification time
-  seen, with ``page`` counting only inside one second. Invoices and purchase orders are read
-  one by one afterwards for their lines (the list leaves them out); contacts only when the
-  caller asks for a field the list lacks (``contact_persons``, addresses, notes).
+  seen, with ``page`` counting only inside one second (from the place of the first record not
+  read yet: one read and then written through the connector has left its place). Invoices and
+  purchase orders are read one by one afterwards for their lines (the list leaves them out);
+  contacts only when the caller asks for a field the list lacks (``contact_persons``,
+  addresses, notes).
 - ``get_many``: one ``GET /{module}/{id}`` per id; for many ids of a module whose list has
   every field, the module's list is read instead while that costs fewer calls.
 - ``find_many``: one filtered list call per value (``contact_name=``, ``email=``, ``sku=``,
@@ -158,6 +160,8 @@ class ZohoBooksConnector:
         self._domain_override = api_domain.rstrip("/") if api_domain else None
         self.auth = ZohoAuth(app, token_store, http, clock=clock)
         http.auth = self.auth
+        # Ids written per module while that module's change feed is being read.
+        self._written: dict[str, set[str]] = {}
         self.limiter = RateLimiter(
             limits or plan_limits(), clock=monotonic, sleep=sleep, wall=clock
         )
@@ -318,36 +322,50 @@ class ZohoBooksConnector:
         )
         cursor = since
         number = 1
+        by_number = False
         emitted: dict[str, datetime] = {}
-        while True:
-            params: dict[str, Any] = {
-                "sort_column": "last_modified_time",
-                "sort_order": "A",
-                "page": number,
-            }
-            if cursor is not None:
-                params["last_modified_time"] = _filter_time(cursor)
-            rows, more = self._list(spec, f"the {spec.name} change feed", **params)
-            records = [answers.to_record(spec, r) for r in rows]
-            fresh = [r for r in records if emitted.get(r.id) != r.modified_at]
-            if details and fresh:
-                fresh = self._with_details(spec, fresh)
-            for record in fresh:
-                emitted[record.id] = record.modified_at
-            if not more or not records:
+        # Ids written through this connector while the feed is read: a record of the second
+        # being paged through that was written since it was read has left its place.
+        written: set[str] = set()
+        self._written[spec.name] = written
+        try:
+            while True:
+                if by_number and cursor is not None:
+                    second = cursor.replace(microsecond=0)
+                    in_place = {i for i, t in emitted.items() if t.replace(microsecond=0) == second}
+                    number = len(in_place - written) // PER_PAGE + 1
+                params: dict[str, Any] = {
+                    "sort_column": "last_modified_time",
+                    "sort_order": "A",
+                    "page": number,
+                }
+                if cursor is not None:
+                    params["last_modified_time"] = _filter_time(cursor)
+                rows, more = self._list(spec, f"the {spec.name} change feed", **params)
+                records = [answers.to_record(spec, r) for r in rows]
+                fresh = [r for r in records if emitted.get(r.id) != r.modified_at]
+                if details and fresh:
+                    fresh = self._with_details(spec, fresh)
+                for record in fresh:
+                    emitted[record.id] = record.modified_at
+                if not more or not records:
+                    if fresh:
+                        yield Page(fresh, next_token=None)
+                    return
+                last = records[-1].modified_at.replace(microsecond=0)
+                if (cursor is not None and last <= cursor) or (
+                    records[0].modified_at.replace(microsecond=0) == last
+                ):
+                    # a whole page inside one second: page on within it, by number
+                    cursor, by_number = last, True
+                else:
+                    cursor, number, by_number = last, 1, False
+                    written.clear()
                 if fresh:
-                    yield Page(fresh, next_token=None)
-                return
-            last = records[-1].modified_at.replace(microsecond=0)
-            if cursor is not None and last <= cursor:
-                number += 1  # a whole page inside one second: page on within it
-            elif number == 1 and records[0].modified_at.replace(microsecond=0) == last:
-                # the listing so far starts at ``last``: the same listing, its next page
-                cursor, number = last, 2
-            else:
-                cursor, number = last, 1
-            if fresh:
-                yield Page(fresh, next_token=f"{_filter_time(cursor)}#{number}")
+                    yield Page(fresh, next_token=f"{_filter_time(cursor)}#{len(emitted)}")
+        finally:
+            if self._written.get(spec.name) is written:
+                del self._written[spec.name]
 
     def _with_details(self, spec: BooksModule, records: Sequence[Record]) -> list[Record]:
         out: list[Record] = []
@@ -545,6 +563,8 @@ class ZohoBooksConnector:
         Books has no archive for documents; an invoice or purchase order is refused per record.
         """
         spec = module(module_name)
+        if spec.name in self._written:
+            self._written[spec.name].update(ids)
         results: list[WriteResult] = []
         for record_id in ids:
             if spec.name not in ("contacts", "items"):
@@ -608,6 +628,8 @@ class ZohoBooksConnector:
 
     def update_many(self, module_name: str, patches: Sequence[Patch]) -> list[WriteResult]:
         spec = module(module_name)
+        if spec.name in self._written:
+            self._written[spec.name].update(p.id for p in patches)
         results = []
         for patch in patches:
             fields = answers.custom_body(patch.fields)

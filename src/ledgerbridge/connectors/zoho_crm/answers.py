@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -24,14 +25,19 @@ _CONFIG_CODES = frozenset(
 )
 
 
-def to_record(module: str, raw: Mapping[str, Any]) -> Record:
-    """A record as Zoho wrote it; ``Modified_Time`` becomes the aware ``modified_at``."""
-    fields = {k: v for k, v in raw.items() if k != "id"}
+def row_time(raw: Mapping[str, Any], module: str) -> datetime:
+    """When a listed record was last modified (its creation time if it never was)."""
     stamp = raw.get("Modified_Time") or raw.get("Created_Time")
     if not isinstance(stamp, str):
         raise FatalError(f"zoho_crm: a {module} record came without Modified_Time")
+    return parse_datetime(stamp)
+
+
+def to_record(module: str, raw: Mapping[str, Any]) -> Record:
+    """A record as Zoho wrote it; ``Modified_Time`` becomes the aware ``modified_at``."""
+    fields = {k: v for k, v in raw.items() if k != "id"}
     return Record(
-        id=str(raw["id"]), module=module, fields=fields, modified_at=parse_datetime(stamp)
+        id=str(raw["id"]), module=module, fields=fields, modified_at=row_time(raw, module)
     )
 
 

@@ -113,6 +113,10 @@ def edition_limits(edition: str = "enterprise", users: int = 1) -> Limits:
     return Limits(per_minute=None, concurrency=concurrency, per_day=base + per_user * users)
 
 
+def _second(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -186,6 +190,8 @@ class ZohoCrmConnector:
         self._modules: dict[str, ModuleSummary] | None = None
         self._fields: dict[str, dict[str, FieldMeta]] = {}
         self._org: OrgInfo | None = None
+        # Ids written per module while that module's change feed is being read.
+        self._written: dict[str, set[str]] = {}
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -322,53 +328,95 @@ class ZohoCrmConnector:
     ) -> Iterator[Page]:
         groups = self._field_groups(module, fields)
         pending = self._tombstones(module, since) if since is not None else []
-        headers = {"If-Modified-Since": _since_header(since)} if since is not None else None
+        # Pages are asked by number over a list sorted by modification time, and a record
+        # changed while the list is read (a write-back, most often) jumps to its end: every
+        # record behind it moves one place up, onto a page already read, and would never be
+        # seen. So after each page the list starts again at the second of the page's last
+        # record (``If-Modified-Since`` is inclusive and exact to the second), leaving out
+        # what was handed over; only a page inside a single second goes on by number, counting
+        # the records of that second written through this connector since they were read.
+        query_since = _second(since) if since is not None else None
         number = 1
+        by_number = False
         token: str | None = None
-        while True:
-            params: dict[str, Any] = {
-                "fields": ",".join(groups[0]),
-                "per_page": PER_PAGE,
-                "sort_by": "Modified_Time",
-                "sort_order": "asc",
-            }
-            if token is not None:
-                params["page_token"] = token
-            else:
-                params["page"] = number
-            response = self._send("GET", module, params=params, headers=headers)
-            body = answers.raise_for_call(response, f"the {module} change feed")
-            listed = answers.rows_of(body)
-            rows = self._complete(module, listed, groups[1:])
-            records = [answers.to_record(module, r) for r in rows]
-            info = body.get("info")
-            info = info if isinstance(info, Mapping) else {}
-            more = bool(info.get("more_records")) and bool(records)
-            if records:
-                first = records[0].modified_at
-                older = [t for t in pending if t.modified_at < first]
-                pending = [t for t in pending if t.modified_at >= first]
-                for chunk in _chunks(older, PER_PAGE):
-                    yield Page(list(chunk), next_token=f"page:{number}")
-            next_token: str | None = None
-            if more:
-                if number * PER_PAGE >= PAGE_WINDOW or token is not None:
-                    token = str(info.get("next_page_token") or "") or None
-                    if token is None:
-                        raise FatalError("zoho_crm: no page_token past the first 2,000 records")
-                    next_token = token
+        seen: dict[str, datetime] = {}  # read since the list last started again, by id
+        written: set[str] = set()
+        self._written[module] = written
+        try:
+            while True:
+                params: dict[str, Any] = {
+                    "fields": ",".join(groups[0]),
+                    "per_page": PER_PAGE,
+                    "sort_by": "Modified_Time",
+                    "sort_order": "asc",
+                }
+                if by_number and token is None:
+                    # From the place of the first record not read yet: records read and
+                    # written since (by the caller, after the last page) left their places.
+                    number = len(seen.keys() - written) // PER_PAGE + 1
+                if token is not None:
+                    params["page_token"] = token
                 else:
-                    next_token = f"page:{number + 1}"
-                number += 1
-            if records:
-                if next_token is None and pending:
-                    next_token = TOMBSTONES_FOLLOW
-                yield Page(records, next_token=next_token)
-            if not more:
-                break
+                    params["page"] = number
+                headers = (
+                    {"If-Modified-Since": _since_header(query_since)}
+                    if query_since is not None
+                    else None
+                )
+                response = self._send("GET", module, params=params, headers=headers)
+                body = answers.raise_for_call(response, f"the {module} change feed")
+                listed = answers.rows_of(body)
+                info = body.get("info")
+                info = info if isinstance(info, Mapping) else {}
+                more = bool(info.get("more_records")) and bool(listed)
+                times = [answers.row_time(r, module) for r in listed]
+                fresh_rows = [
+                    r for r, t in zip(listed, times, strict=True) if seen.get(str(r["id"])) != t
+                ]
+                rows = self._complete(module, fresh_rows, groups[1:])
+                records = [answers.to_record(module, r) for r in rows]
+                for row, moment in zip(listed, times, strict=True):
+                    seen.setdefault(str(row["id"]), moment)
+                if records:
+                    first = records[0].modified_at
+                    older = [t for t in pending if t.modified_at < first]
+                    pending = [t for t in pending if t.modified_at >= first]
+                    for chunk in _chunks(older, PER_PAGE):
+                        yield Page(list(chunk), next_token=f"page:{number}")
+                next_token: str | None = None
+                if more:
+                    last = _second(times[-1])
+                    later = query_since is None or last > query_since
+                    if later and any(_second(t) < last for t in times):
+                        # start again at the last record's second, minus what it handed over
+                        query_since, number, by_number, token = last, 1, False, None
+                        seen = {
+                            str(r["id"]): t
+                            for r, t in zip(listed, times, strict=True)
+                            if _second(t) == last
+                        }
+                        written.clear()
+                    elif token is not None or len(seen) >= PAGE_WINDOW:
+                        # one second holds more than ``page`` reaches: the token goes on
+                        token = str(info.get("next_page_token") or "") or None
+                        if token is None:
+                            raise FatalError("zoho_crm: no page_token past the first 2,000 records")
+                    else:
+                        by_number = True  # one second fills the page: page on by number
+                    start = _since_header(query_since) if query_since is not None else "-"
+                    next_token = token or f"{start}|after:{len(seen)}"
+                if records:
+                    if next_token is None and pending:
+                        next_token = TOMBSTONES_FOLLOW
+                    yield Page(records, next_token=next_token)
+                if not more:
+                    break
+        finally:
+            if self._written.get(module) is written:
+                del self._written[module]
         for index, chunk in enumerate(_chunks(pending, PER_PAGE)):
-            last = (index + 1) * PER_PAGE >= len(pending)
-            yield Page(list(chunk), next_token=None if last else f"deleted:{index + 1}")
+            last_chunk = (index + 1) * PER_PAGE >= len(pending)
+            yield Page(list(chunk), next_token=None if last_chunk else f"deleted:{index + 1}")
 
     def _tombstones(self, module: str, since: datetime) -> list[Record]:
         """Records deleted at or after ``since``, oldest first (the API lists newest first)."""
@@ -605,6 +653,8 @@ class ZohoCrmConnector:
             # Setting the same values twice is harmless: updates are retried like reads.
             response = self._send("PUT", module, json=body, retry_writes=True)
             got = answers.write_answers(response, len(chunk), f"updating {module}")
+            if module in self._written:
+                self._written[module].update(p.id for p in chunk)
             results.extend(
                 replace(answers.write_result(p.id, a, updating=True), id=p.id)
                 if a.get("status") == "success"

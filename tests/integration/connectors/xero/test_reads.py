@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from ledgerbridge.connectors.xero import XeroConnector
-from ledgerbridge.domain.records import Record
+from ledgerbridge.connectors.xero import connector as xero_connector
+from ledgerbridge.domain.records import Patch, Record
 from tests.integration.connectors.xero.emulator import Xero
 
 
@@ -71,6 +73,28 @@ def test_a_record_edited_while_the_feed_is_read_does_not_hide_another(world: Xer
     assert set(seen) == set(ids)
     assert seen.count(ids[10]) == 2
     assert rest[-1].id == ids[10] and rest[-1].get("EmailAddress") == "moved@example.com"
+
+
+def test_records_written_while_a_one_second_feed_is_read_hide_no_other(
+    world: Xero, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Within one second the feed can only page on by number; a record written through the
+    # connector (a write-back) leaves its place, and the pages behind it move up by one.
+    # Pages of 100 instead of 1,000 keep the emulator's answer checks quick; the logic is
+    # the same for any page size.
+    monkeypatch.setattr(xero_connector, "PAGE_SIZE", 100)
+    conn = world.connector()
+    ids = _contacts(world, 330, per_second=10_000)
+    world.sleep(60)
+    seen: list[Record] = []
+    for page in conn.read_changes("Contacts", None):
+        seen.extend(page.records)
+        fresh = [r for r in page.records if r.get("AccountNumber") is None]
+        patches = [Patch(r.id, {"AccountNumber": f"W-{i}"}) for i, r in enumerate(fresh[::2])]
+        assert all(res.ok for res in conn.update_many("Contacts", patches))
+    first_versions = [r.id for r in seen if r.get("AccountNumber") is None]
+    assert sorted(first_versions) == sorted(ids)  # every record, as it was, exactly once
+    assert len(first_versions) == len(set(first_versions))
 
 
 def test_the_change_filter_returns_records_at_or_after_since(world: Xero) -> None:

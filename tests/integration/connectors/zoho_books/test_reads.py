@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from ledgerbridge.domain.records import Page, Record
+from ledgerbridge.domain.records import Page, Patch, Record
 from tests.contract.connectors.subjects.zoho_books import BooksWorld
 from tests.integration.connectors.zoho_books.conftest import customer, item
 from tests.integration.connectors.zoho_crm.transports import Recorder
@@ -70,6 +70,22 @@ def test_more_than_a_page_inside_one_second_is_still_all_read(world: BooksWorld)
     records = _all(world.books.read_changes("contacts", None))
     assert sorted(r.id for r in records) == sorted(ids)
     assert len(records) == 450
+
+
+def test_records_written_while_one_second_is_read_hide_no_other(world: BooksWorld) -> None:
+    # Inside one second the feed pages on by number; a record written through the connector
+    # (a write-back) leaves its place, and the records behind it move up by one.
+    ids = [customer(world, f"Burst {i}") for i in range(450)]
+    world.clock.advance(60)
+    seen: list[Record] = []
+    for page in world.books.read_changes("contacts", None):
+        seen.extend(page.records)
+        fresh = [r for r in page.records if not r.get("website")]
+        patches = [Patch(r.id, {"website": f"https://w{i}.example"}) for i, r in enumerate(fresh)]
+        assert all(res.ok for res in world.books.update_many("contacts", patches[::2]))
+    first_versions = [r.id for r in seen if not r.get("website")]
+    assert sorted(first_versions) == sorted(ids)  # every record, as it was, exactly once
+    assert len(first_versions) == len(set(first_versions))
 
 
 def test_invoices_come_with_their_lines(recorder: tuple[BooksWorld, Recorder]) -> None:

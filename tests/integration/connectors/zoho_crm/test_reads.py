@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from ledgerbridge.domain.records import Patch, Record
 from tests.contract.connectors.subjects.zoho_crm import START, CrmWorld
 from tests.integration.connectors.zoho_crm.transports import Recorder
 
@@ -14,7 +17,7 @@ def _all(world: CrmWorld, module: str, since=None, fields=None):  # type: ignore
     ]
 
 
-def test_pages_to_the_end_with_the_largest_page_then_page_tokens(
+def test_pages_to_the_end_starting_again_at_each_page_s_last_second(
     recorder: tuple[CrmWorld, Recorder],
 ) -> None:
     world, rec = recorder
@@ -25,13 +28,56 @@ def test_pages_to_the_end_with_the_largest_page_then_page_tokens(
     times = [r.modified_at for r in records]
     assert times == sorted(times) and times[0].utcoffset() == timedelta(0)
     lists = rec.to("GET", "/crm/v8/Accounts")
-    assert len(lists) == 13  # ceil(2450 / 200)
+    # each request starts at the second of the page before's last record: 199 new a page
+    assert len(lists) == 13  # ceil(2450 / 199)
     assert all(s.param("per_page") == "200" for s in lists)
     assert all(s.param("sort_by") == "Modified_Time" for s in lists)
     assert all(s.param("sort_order") == "asc" for s in lists)
+    assert all(s.param("page") == "1" for s in lists)
+    assert "if-modified-since" not in lists[0].headers
+    starts = [s.headers["if-modified-since"] for s in lists[1:]]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+def test_one_second_of_more_than_two_thousand_records_pages_on_by_number_then_token(
+    recorder: tuple[CrmWorld, Recorder],
+) -> None:
+    world, rec = recorder
+    docs = [{"Account_Name": f"Burst {i:05d}"} for i in range(2450)]
+    ids = world.state.bulk_insert("Accounts", docs, modified=START)
+    records = _all(world, "Accounts", fields=["Account_Name"])
+    assert sorted(r.id for r in records) == sorted(ids) and len(records) == len(ids)
+    lists = rec.to("GET", "/crm/v8/Accounts")
+    assert len(lists) == 13
     assert [s.param("page") for s in lists[:10]] == [str(n) for n in range(1, 11)]
     # past 2,000 records only page_token reaches further
     assert all(s.param("page_token") and s.param("page") is None for s in lists[10:])
+
+
+def _write_back(world: CrmWorld, module: str, page_records: list[Record]) -> None:
+    """What the engine does after creating a page's partners: a field set on each record."""
+    patches = [Patch(r.id, {"Description": f"partner of {r.id}"}) for r in page_records]
+    assert all(res.ok for res in world.crm.update_many(module, patches))
+
+
+@pytest.mark.parametrize("spacing", [1, 0], ids=["one-a-second", "all-in-one-second"])
+def test_records_written_back_while_the_feed_is_read_hide_no_other(
+    world: CrmWorld, spacing: int
+) -> None:
+    # Writing to a record moves it to the end of the list sorted by modification time; read by
+    # page number alone, every record behind it would move up onto a page already read.
+    docs = [{"Account_Name": f"Shift {i:04d}"} for i in range(650)]
+    ids = world.state.bulk_insert("Accounts", docs, modified=START, spacing_seconds=spacing)
+    world.clock.advance(3600)
+    seen: list[Record] = []
+    for page in world.crm.read_changes("Accounts", START - timedelta(days=1)):
+        seen.extend(page.records)
+        # half of each page gets its write-back before the next page is asked for
+        fresh = [r for r in page.records if "partner of" not in str(r.get("Description"))]
+        _write_back(world, "Accounts", fresh[::2])
+    first_versions = [r.id for r in seen if "partner of" not in str(r.get("Description"))]
+    assert sorted(first_versions) == sorted(ids)  # every record, as it was, exactly once
+    assert len(first_versions) == len(set(first_versions))
 
 
 def test_change_filter_sends_if_modified_since_and_gets_only_newer(
