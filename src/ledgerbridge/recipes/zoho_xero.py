@@ -288,6 +288,9 @@ INVOICES = FlowConfig(
     fields=(
         FieldRule(crm="Invoice_Number", books="InvoiceNumber", direction=Direction.CRM_TO_BOOKS),
         FieldRule(crm="Subject", books="Reference"),
+        # The invoice's own dates, not the day it reached Xero: they set its period and terms.
+        FieldRule(crm="Invoice_Date", books="Date"),
+        FieldRule(crm="Due_Date", books="DueDate"),
         FieldRule(
             crm="Account_Name",
             books="Contact",
@@ -353,9 +356,15 @@ PURCHASE_ORDERS = FlowConfig(
     conflict_policy=ConflictPolicy.CRM_WINS,
     # The vendor (and the products) first.
     depends_on=("vendors", "products"),
+    direction=Direction.BOTH,
+    # Orders start in the CRM (their lines need CRM products); Xero sends its status back. An
+    # order made in Xero is reported, not half-copied into a CRM that requires lines.
+    creates=Direction.CRM_TO_BOOKS,
     fields=(
         FieldRule(crm="PO_Number", books="PurchaseOrderNumber", direction=Direction.CRM_TO_BOOKS),
         FieldRule(crm="Subject", books="Reference"),
+        FieldRule(crm="PO_Date", books="Date"),
+        FieldRule(crm="Due_Date", books="DeliveryDate"),
         FieldRule(
             crm="Vendor_Name",
             books="Contact",

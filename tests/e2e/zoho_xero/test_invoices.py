@@ -74,6 +74,29 @@ def test_an_invoice_goes_to_xero_and_its_payments_come_back(store: Store) -> Non
         assert w.xero.count("invoices") == 1
 
 
+def test_an_invoice_keeps_its_own_dates_in_xero(store: Store) -> None:
+    with zoho_xero(store) as w:
+        acme = w.crm.create("Accounts", {"Account_Name": "Acme Ltd", "Add_to_Xero": True})
+        widget = _product(w, "W-1")
+        invoice = _invoice(w, acme["id"], widget["id"], "January work")
+        w.crm.edit(
+            "Invoices", invoice["id"], {"Invoice_Date": "2026-01-14", "Due_Date": "2026-02-13"}
+        )
+
+        assert w.sync().failures == []
+        xero_id = w.partner("invoices", invoice["id"])
+        assert xero_id is not None
+        sent = w.xero.get("invoices", xero_id)
+        assert sent is not None
+        # the invoice's period and terms, not the day it reached Xero
+        assert str(sent["DateString"]).startswith("2026-01-14")
+        assert str(sent["DueDateString"]).startswith("2026-02-13")
+
+        w.xero.edit_invoice(xero_id, DueDate="2026-02-28")
+        assert w.sync().failures == []
+        assert w.crm_record("Invoices", invoice["id"])["Due_Date"] == "2026-02-28"
+
+
 def test_an_invoice_whose_product_is_not_in_xero_fails_with_the_product_named(
     store: Store,
 ) -> None:

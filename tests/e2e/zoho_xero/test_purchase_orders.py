@@ -28,6 +28,8 @@ def test_a_purchase_order_goes_to_xero_after_its_vendor_and_its_status_comes_bac
             "Purchase_Orders",
             {
                 "Subject": "Bolts for May",
+                "PO_Date": "2026-05-04",
+                "Due_Date": "2026-05-29",
                 "Vendor_Name": {"id": vendor["id"]},
                 "Add_to_Xero": True,
                 "Purchase_Items": [
@@ -45,6 +47,9 @@ def test_a_purchase_order_goes_to_xero_after_its_vendor_and_its_status_comes_bac
         assert sent["PurchaseOrderNumber"] == order["PO_Number"]
         assert sent["Contact"]["ContactID"] == w.partner("vendors", vendor["id"])
         assert [(li["ItemCode"], li["Quantity"]) for li in sent["LineItems"]] == [("B-1", 100)]
+        # the order's own dates, not the day it reached Xero
+        assert str(sent["DateString"]).startswith("2026-05-04")
+        assert str(sent["DeliveryDateString"]).startswith("2026-05-29")
         back = w.crm_record("Purchase_Orders", order["id"])
         assert back["Xero_ID"] == po_id
         assert back["Xero_Invoice_No"] == order["PO_Number"]
@@ -93,3 +98,21 @@ def test_a_purchase_order_whose_vendor_is_not_in_xero_fails_naming_it(store: Sto
         assert item.outcome is Outcome.FAILED
         assert f"CRM record {vendor['id']} of flow vendors" in item.reason
         assert w.xero.count("purchase_orders") == 0
+
+
+def test_a_purchase_order_made_in_xero_is_reported_not_copied_into_the_crm(store: Store) -> None:
+    with zoho_xero(store) as w:
+        supplier = w.xero.add_contact(Name="Xero Only Supplies")
+        made = w.xero.add_purchase_order(
+            Contact={"ContactID": supplier["ContactID"]},
+            LineItems=[{"Description": "Gloves", "Quantity": 3, "UnitAmount": 4}],
+        )
+        run = w.sync("purchase_orders")
+        item = outcome(run, Side.BOOKS, made["PurchaseOrderID"])
+        assert item.outcome is Outcome.SKIPPED
+        assert "made in the accounting system" in item.reason
+        assert w.crm.count("Purchase_Orders") == 0
+        # reported once; the next run, with nothing changed, neither copies nor fails it
+        again = w.sync("purchase_orders")
+        assert again.failures == [] and again.items == []
+        assert w.crm.count("Purchase_Orders") == 0
