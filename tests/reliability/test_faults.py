@@ -49,7 +49,9 @@ FAULTS = FaultConfig(
     drop_rate=0.02,
     slow_rate=0.02,
     latency_ms=1500,
-    seed=7,
+    # Each emulator draws its faults from this seed's stream in call order: with 1236 every
+    # kind comes within the first eleven calls, so each is met however few calls a run needs.
+    seed=1236,
 )
 # Seconds between server-side expiries of every access token, and the CRM's cap on them.
 XERO_EXPIRY_EVERY = 2.0
