@@ -296,7 +296,8 @@ def serving_lines(serving: Serving) -> list[str]:
     lines.append(f"Portal:   {url}/  (log in at {url}{login.path})")
     lines.append(f"  user {login.email}  password {login.password}")
     lines += [
-        f"API:      {url}/api/v1  (a token: ledgerbridge token create me; docs at {url}/docs)",
+        f"API:      {url}/api/v1  (docs at {url}/api/v1/docs;"
+        " a token: ledgerbridge token create me)",
         f"Health:   {url}/healthz",
         *(f"Webhook:  {w}" for w in serving.webhooks),
         "",
