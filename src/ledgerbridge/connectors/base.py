@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -19,6 +19,12 @@ class Capabilities:
     lookup_batch: int  # most keys one find_many call can send
     idempotency: bool  # writes accept an idempotency key
     webhooks: bool
+    # Nested objects an update replaces whole (Xero's item SalesDetails): a patch of one of
+    # their fields is sent with the rest of the object as read, or the rest would be lost.
+    whole_objects: frozenset[str] = frozenset()
+    # Fields every update of a module carries, as read when the patch leaves them out
+    # (Xero refuses an item without its Code, even in an update).
+    required_on_update: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @runtime_checkable

@@ -465,10 +465,14 @@ class _Planner:
             return Fail(side, record, str(exc), label)
         except MissingLookup as exc:
             return self._missing(record, exc, label)
+        # What the new record would be written back had it been linked (a CRM product made
+        # from a Xero item gets its Xero_ID), so a create and a link end alike.
+        made = Record(record.id, record.module, rendered.fields, record.modified_at)
+        fields = apply_patch(rendered.fields, write_back_patch(self.flow, other, made, record))
         return Create(
             side=side,
             source=record,
-            fields=rendered.fields,
+            fields=fields,
             base=values,
             source_hash=record_hash(fmap, side, record),
             label=label,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from ledgerbridge.connectors.base import Archiver
+from ledgerbridge.connectors.base import Archiver, Capabilities
 from ledgerbridge.domain.bindings import Binding
 from ledgerbridge.domain.config import FlowConfig, LookupTransform
 from ledgerbridge.domain.keys import normalise_key
@@ -41,6 +41,21 @@ from ledgerbridge.store import Store
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), max(size, 1)):
         yield items[i : i + size]
+
+
+def _complete(
+    patch: Mapping[str, Any], current: Mapping[str, Any], caps: Capabilities, module: str
+) -> dict[str, Any]:
+    """``patch`` as the target must get it: each nested object it replaces whole completed
+    from ``current``, and the fields each update must carry added as read."""
+    out = dict(patch)
+    for key in caps.whole_objects & out.keys():
+        if isinstance(out[key], dict) and isinstance(current.get(key), dict):
+            out[key] = apply_patch(current, {key: out[key]})[key]
+    for key in caps.required_on_update.get(module, frozenset()):
+        if key not in out and current.get(key) is not None:
+            out[key] = current[key]
+    return out
 
 
 @dataclass(slots=True)
@@ -674,7 +689,12 @@ class PageProcessor:
                 patches = []
                 for _i, u in batch:
                     rec = u.crm if target is Side.CRM else u.books
-                    patch = u.crm_patch if target is Side.CRM else u.books_patch
+                    patch = _complete(
+                        u.crm_patch if target is Side.CRM else u.books_patch,
+                        rec.fields,
+                        conn.capabilities,
+                        self.module(target),
+                    )
                     fp = value_hash({"p": canon(patch), "m": rec.modified_at.isoformat()})
                     patches.append(
                         Patch(

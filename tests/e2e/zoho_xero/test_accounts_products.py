@@ -211,3 +211,61 @@ def test_a_tax_the_organisation_lacks_fails_until_xero_has_a_rate_of_that_name(
         made = w.xero.get("items", code)
         assert made is not None
         assert made["SalesDetails"]["TaxType"] == tax_type
+
+
+def test_an_item_keeps_its_price_when_the_crm_changes_its_tax(store: Store) -> None:
+    # Xero replaces an item's SalesDetails with what is sent: a tax change alone would
+    # otherwise wipe the price the item sells at.
+    with zoho_xero(store) as w:
+        item = w.xero.add_item(
+            Code="P-1", Name="Pump", SalesDetails={"UnitPrice": 250, "AccountCode": "200"}
+        )
+        product = w.crm.create(
+            "Products",
+            {
+                "Product_Name": "Pump",
+                "Product_Code": "P-1",
+                "Add_to_Xero": True,
+                "Taxable": True,
+                "Tax": "GST",
+                "Unit_Price": 250,
+            },
+        )
+
+        first = w.sync("products")
+        assert first.failures == []
+        assert w.partner("products", product["id"]) == item["ItemID"]
+        linked = w.xero.get("items", item["ItemID"])
+        assert linked is not None
+        assert linked["SalesDetails"] == {
+            "UnitPrice": 250,
+            "AccountCode": "200",
+            "TaxType": "OUTPUT",
+        }
+
+        w.crm.edit("Products", product["id"], {"Tax": "Exempt"})
+        second = w.sync("products")
+        assert second.failures == []
+        changed = w.xero.get("items", item["ItemID"])
+        assert changed is not None
+        assert changed["SalesDetails"] == {
+            "UnitPrice": 250,
+            "AccountCode": "200",
+            "TaxType": "EXEMPTOUTPUT",
+        }
+
+
+def test_a_product_made_from_a_xero_item_carries_its_xero_id(store: Store) -> None:
+    with zoho_xero(store) as w:
+        item = w.xero.add_item(
+            Code="X-9", Name="Xero-made", SalesDetails={"UnitPrice": 12, "AccountCode": "200"}
+        )
+
+        run = w.sync("products")
+
+        assert run.counts.by_flow["products"]["books"] == {"created": 1}
+        (product,) = [p for p in w.crm.all("Products") if p.get("Product_Code") == "X-9"]
+        assert product["Xero_ID"] == item["ItemID"]
+        assert product["Unit_Price"] == 12
+        again = w.sync("products")
+        assert "updated" not in again.counts.by_flow["products"].get("crm", {})

@@ -40,6 +40,8 @@ def test_a_supplier_made_in_xero_is_skipped_with_its_reason_and_a_customer_comes
         assert _accounts_named(w, "Parts Supply Co") == []
         (buyer,) = _accounts_named(w, "Buyer Ltd")
         assert w.partner("accounts", buyer["id"]) == customer["ContactID"]
+        # Made from Xero, it carries its Xero id as a linked account would.
+        assert buyer["Xero_ID"] == customer["ContactID"]
 
 
 def test_a_bound_contact_keeps_syncing_when_it_becomes_a_supplier(store: Store) -> None:

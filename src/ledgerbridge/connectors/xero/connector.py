@@ -86,6 +86,9 @@ CAPABILITIES = Capabilities(
     lookup_batch=LOOKUP_BATCH,
     idempotency=True,
     webhooks=True,
+    # Xero replaces an item's SalesDetails / PurchaseDetails with what is sent.
+    whole_objects=frozenset({"SalesDetails", "PurchaseDetails"}),
+    required_on_update={"Items": frozenset({"Code"})},
 )
 
 T = TypeVar("T")
