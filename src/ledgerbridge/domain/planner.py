@@ -12,16 +12,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ledgerbridge.domain.bindings import Binding
-from ledgerbridge.domain.config import ComputedTransform, DuplicatePolicy, FlowConfig
+from ledgerbridge.domain.config import (
+    ComputedTransform,
+    DuplicatePolicy,
+    FlowConfig,
+    RenameTransform,
+)
 from ledgerbridge.domain.keys import normalise_key
 from ledgerbridge.domain.lookups import LookupTable, MissingLookup
-from ledgerbridge.domain.mapping import FlowMap, MappingError, Rendered
+from ledgerbridge.domain.mapping import CompiledRule, FlowMap, MappingError, Rendered
 from ledgerbridge.domain.merge import Conflict, MergeResult, merge, winner
 from ledgerbridge.domain.paths import get_path, set_path
 from ledgerbridge.domain.records import Record, Side
 from ledgerbridge.domain.related import NOTES
 from ledgerbridge.domain.rules import check_required, in_view
-from ledgerbridge.domain.values import canon, value_hash
+from ledgerbridge.domain.values import canon, is_empty, value_hash
 
 SIDE_LABEL = {Side.CRM: "CRM", Side.BOOKS: "accounting"}
 
@@ -128,6 +133,48 @@ def write_back_patch(
     return patch
 
 
+def _returns(rule: CompiledRule, side: Side) -> bool:
+    """Whether ``rule`` carries a value only the other side sets (a Xero invoice's status and
+    amounts, a contact number made from the new CRM id) to records read on ``side``."""
+    t = rule.rule.transform
+    return (
+        not rule.children
+        and rule.sends(side.other)
+        and rule.receives(side)
+        and not rule.sends(side)
+        and isinstance(t, RenameTransform | ComputedTransform)
+    )
+
+
+def returns_values(fmap: FlowMap, side: Side) -> bool:
+    """Whether a record read on ``side`` gets values back from a partner created from it."""
+    return any(_returns(r, side) for r in fmap.rules)
+
+
+def created_patch(
+    fmap: FlowMap, side: Side, source: Record, partner: Record
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What ``source`` (read on ``side``) owes from the ``partner`` just created from it, and
+    the canonical values of the mapped fields among it (for the binding's base).
+
+    Its write-backs, and the fields only the partner's system sets, as a link would bring
+    them: the create and the link of the same pair end alike.
+    """
+    patch: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for r in fmap.rules:
+        if not _returns(r, side):
+            continue
+        path = r.path(side)
+        value = r.read(side.other, partner.data, LookupTable())
+        if path is None or is_empty(value):
+            continue
+        values[r.key] = value
+        if canon(get_path(source.data, path)) != canon(value):
+            set_path(patch, path, value)
+    return apply_patch(patch, write_back_patch(fmap.flow, side, source, partner)), values
+
+
 @dataclass(slots=True)
 class PageInput:
     """Everything the planner needs for one page of changes read on ``side``."""
@@ -145,6 +192,9 @@ class PageInput:
     done: set[str] = field(default_factory=set)
     # echo hashes of bound records, when the caller worked them out already
     hashes: Mapping[str, str] = field(default_factory=dict)
+    # unbound ids on ``side`` whose partner an earlier run may have created (it died before
+    # storing the binding): a match is that partner, linked whatever the duplicate policy
+    in_flight: set[str] = field(default_factory=set)
 
 
 def record_hash(fmap: FlowMap, side: Side, record: Record) -> str:
@@ -226,8 +276,9 @@ class _Planner:
         if current == binding.hash_on(side):
             partner = self.page.partners.get(partner_id)
             if owed and partner is not None and not partner.deleted:
-                patch = write_back_patch(self.flow, side, record, partner)
-                return WriteBackDue(side, record, binding, patch, label)
+                patch, values = created_patch(self.fmap, side, record, partner)
+                rebased = replace(binding, base={**binding.base, **values})
+                return WriteBackDue(side, record, rebased, patch, label)
             return Skip(side, record, "no mapped field changed", label, partner_id, False, True)
         partner = self.page.partners.get(partner_id)
         if partner is None or partner.deleted:
@@ -254,7 +305,7 @@ class _Planner:
         )
         if owed and isinstance(action, Update):
             # The owed write-backs ride along with this update of the source record.
-            extra = write_back_patch(self.flow, side, record, partner)
+            extra, _values = created_patch(self.fmap, side, record, partner)
             if side is Side.CRM:
                 action = replace(action, crm_patch={**action.crm_patch, **extra})
             else:
@@ -381,6 +432,11 @@ class _Planner:
             return Fail(side, record, problem, label)
         if partner is not None:
             policy = flow.duplicate_policy
+            if record.id in self.page.in_flight and policy is not DuplicatePolicy.CLONE:
+                # Not a duplicate: the record an earlier run made from this one and died
+                # before binding. (A clone is sent again under its idempotency key.)
+                self.claimed.add(partner.id)
+                return self._link_overwrite(record, partner, label, key_field or "")
             if policy is DuplicatePolicy.SKIP:
                 return Skip(
                     side,

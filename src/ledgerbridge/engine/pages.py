@@ -10,7 +10,7 @@ from typing import Any
 
 from ledgerbridge.connectors.base import Archiver, Capabilities
 from ledgerbridge.domain.bindings import Binding
-from ledgerbridge.domain.config import FlowConfig, LookupTransform
+from ledgerbridge.domain.config import FlowConfig, KeyKind, LookupTransform
 from ledgerbridge.domain.keys import normalise_key
 from ledgerbridge.domain.lookups import LookupNeed, LookupTable
 from ledgerbridge.domain.mapping import FlowMap
@@ -26,9 +26,11 @@ from ledgerbridge.domain.planner import (
     Update,
     WriteBackDue,
     apply_patch,
+    created_patch,
     match_values,
     plan_page,
     record_hash,
+    returns_values,
     write_back_patch,
 )
 from ledgerbridge.domain.records import Draft, Patch, Record, Side, WriteResult
@@ -36,11 +38,16 @@ from ledgerbridge.domain.runs import Outcome, RunCounts, RunItem
 from ledgerbridge.domain.values import canon, value_hash
 from ledgerbridge.engine.model import FieldChange, PlannedChange, Systems
 from ledgerbridge.store import Store
+from ledgerbridge.store.in_flight import SentKey
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), max(size, 1)):
         yield items[i : i + size]
+
+
+def _source(u: Update) -> Record:
+    return u.crm if u.side is Side.CRM else u.books
 
 
 def _complete(
@@ -66,6 +73,8 @@ class FlowState:
     claimed: dict[Side, set[str]] = field(
         default_factory=lambda: {Side.CRM: set(), Side.BOOKS: set()}
     )
+    # Creates an earlier run sent and never bound, by flow and target side (read once).
+    in_flight: dict[tuple[str, Side], dict[str, list[SentKey]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -140,6 +149,7 @@ class PageProcessor:
             [r for r in records if r.id not in bindings and r.id not in done and not r.deleted],
         )
         lookups = self._lookups(side, [r for r in records if r.id not in done], partners.values())
+        sent = self._in_flight(self.flow.name, other)
         return PageInput(
             side=side,
             records=records,
@@ -150,7 +160,49 @@ class PageProcessor:
             claimed=claimed | self.state.claimed[other],
             done=done,
             hashes=hashes,
+            in_flight={r.id for r in records if r.id in sent and r.id not in bindings},
         )
+
+    def _in_flight(self, flow: str, side: Side) -> dict[str, list[SentKey]]:
+        """Creates of ``flow`` on ``side`` an earlier run sent and never bound.
+
+        Read once per run: this run's own creates are bound (or refused) before it goes on.
+        """
+        key = (flow, side)
+        if key not in self.state.in_flight:
+            self.state.in_flight[key] = self.store.in_flight.sent(self.iid, flow, side)
+        return self.state.in_flight[key]
+
+    def _sent_keys(self, side: Side, fields: Mapping[str, Any]) -> list[SentKey]:
+        """The match keys a record created on ``side`` with ``fields`` carries."""
+        out: list[SentKey] = []
+        for mk in self.flow.match_keys:
+            path = mk.crm if side is Side.CRM else mk.books
+            if path == "id":
+                continue
+            key = normalise_key(mk.kind, get_path(fields, path))
+            if key is not None:
+                out.append((path, mk.kind.value, key))
+        return out
+
+    def _sent_elsewhere(self, side: Side, records: Sequence[Record]) -> set[str]:
+        """Ids of ``records`` (on ``side``) that carry the keys of a create a sibling flow
+        sent and never bound: that flow's record, made before a run died, not this one's."""
+        out: set[str] = set()
+        if not records:
+            return out
+        for name in self._siblings(side):
+            sent = self._in_flight(name, side)
+            if not sent:
+                continue
+            bound = self.store.bindings.get_many(self.iid, name, side.other, list(sent))
+            keys = {k for sid, ks in sent.items() if sid not in bound for k in ks}
+            for r in records:
+                for path, kind, value in keys:
+                    if normalise_key(KeyKind(kind), get_path(r.fields, path)) == value:
+                        out.add(r.id)
+                        break
+        return out
 
     def _siblings(self, side: Side) -> list[str]:
         """Other flows over the same module on ``side`` (customers and suppliers in Xero)."""
@@ -197,7 +249,9 @@ class PageProcessor:
                 if key is not None:
                     out[(index, key)].append(rec)
         bound = self.store.bindings.get_many(self.iid, self.flow.name, other, list(found))
-        return dict(out), set(bound) | self._bound_elsewhere(other, list(found))
+        elsewhere = self._bound_elsewhere(other, list(found))
+        loose = [r for r in found.values() if r.id not in bound and r.id not in elsewhere]
+        return dict(out), set(bound) | elsewhere | self._sent_elsewhere(other, loose)
 
     def _lookups(
         self, side: Side, records: Iterable[Record], partners: Iterable[Record]
@@ -229,6 +283,10 @@ class PageProcessor:
         if unbound and self._siblings(side):
             mine = self.store.bindings.get_many(self.iid, self.flow.name, side, unbound)
             theirs = self._bound_elsewhere(side, [i for i in unbound if i not in mine])
+            theirs |= self._sent_elsewhere(
+                side,
+                [r for r in records if r.id in unbound and r.id not in mine and r.id not in theirs],
+            )
             records = [r for r in records if r.id not in theirs]
             if not records:
                 return outcome
@@ -439,7 +497,7 @@ class PageProcessor:
         target = side.other
         conn = self.systems.on(target)
         # A create that owes write-backs says so in its binding until they are written.
-        owes = {WRITE_BACK_OWED: True} if any(wb.to is side for wb in self.flow.write_back) else {}
+        owes = {WRITE_BACK_OWED: True} if self._owes_back(side) else {}
         for batch in _chunks(creates, conn.capabilities.batch_size):
             drafts = [
                 Draft(
@@ -449,6 +507,14 @@ class PageProcessor:
                 )
                 for c in batch
             ]
+            # Noted before sending: a run that dies before the bindings below are stored
+            # leaves the next one the knowledge that these may exist already.
+            self.store.in_flight.put(
+                self.iid,
+                self.flow.name,
+                target,
+                {c.source.id: self._sent_keys(target, c.fields) for c in batch},
+            )
             results = conn.create_many(self.module(target), drafts)
             bindings: list[Binding] = []
             made: list[tuple[Create, WriteResult]] = []
@@ -492,6 +558,9 @@ class PageProcessor:
                 self.store.created.add(
                     self.iid, self.flow.name, target, (b.id_on(target) for b in bindings)
                 )
+            self.store.in_flight.forget(
+                self.iid, self.flow.name, target, [c.source.id for c in batch]
+            )
             for c, res in made:
                 assert res.id is not None
                 self.state.done[target].add(res.id)
@@ -578,17 +647,19 @@ class PageProcessor:
         inserted: list[Binding],
         outcome: PageOutcome,
     ) -> None:
-        """Write the new partners' ids and numbers back to the source records just created."""
-        if not inserted or not any(wb.to is side for wb in self.flow.write_back):
+        """Write the new partners' ids and numbers back to the source records just created,
+        with the values only the partner's system sets (a Xero invoice's status and amounts)."""
+        if not inserted or not self._owes_back(side):
             return
         target = side.other
-        need_read = [
-            res.id
-            for _c, res in made
-            if res.record is None
-            and res.id is not None
-            and any(wb.source_field != "@id" for wb in self.flow.write_back if wb.to is side)
-        ]
+        reads_partner = returns_values(self.fmap, side) or any(
+            wb.source_field != "@id" for wb in self.flow.write_back if wb.to is side
+        )
+        need_read = (
+            [res.id for _c, res in made if res.record is None and res.id is not None]
+            if reads_partner
+            else []
+        )
         fetched: dict[str, Record] = {}
         if need_read:
             conn = self.systems.on(target)
@@ -603,8 +674,13 @@ class PageProcessor:
                 or Record(res.id, self.module(target), c.fields, c.source.modified_at)
             )
             binding = by_source[c.source.id]
-            due.append((c.source, binding, write_back_patch(self.flow, side, c.source, partner)))
+            patch, values = created_patch(self.fmap, side, c.source, partner)
+            due.append((c.source, replace(binding, base={**binding.base, **values}), patch))
         self._send_write_backs(side, due, outcome, created=True)
+
+    def _owes_back(self, side: Side) -> bool:
+        """Whether a record read on ``side`` is written to after a partner is made from it."""
+        return any(wb.to is side for wb in self.flow.write_back) or returns_values(self.fmap, side)
 
     def _write_back_links(
         self,
@@ -642,6 +718,8 @@ class PageProcessor:
         conn = self.systems.on(side)
         settled: list[Binding] = [b for _r, b, patch in due if not patch]
         todo = [(r, b, patch) for r, b, patch in due if patch]
+        # Mapped fields written here (returned values) move the source's echo hash with them.
+        todo = [(r, self._rehashed(side, r, b, patch), patch) for r, b, patch in todo]
         for batch in _chunks(todo, conn.capabilities.batch_size):
             patches = [Patch(id=r.id, fields=patch) for r, _b, patch in batch]
             results = conn.update_many(self.module(side), patches)
@@ -669,6 +747,19 @@ class PageProcessor:
         ]
         if cleared:
             self.store.bindings.update_many(self.iid, self.flow.name, cleared)
+
+    def _rehashed(
+        self, side: Side, record: Record, binding: Binding, patch: Mapping[str, Any]
+    ) -> Binding:
+        """``binding`` with ``side``'s hash as ``record`` will be once ``patch`` is written."""
+        if record_hash(self.fmap, side, record) != binding.hash_on(side):
+            return binding  # changed since it was bound: the next run must still see that
+        after = record_hash(
+            self.fmap, side, replace(record, fields=apply_patch(record.fields, patch))
+        )
+        if side is Side.CRM:
+            return replace(binding, crm_hash=after)
+        return replace(binding, books_hash=after)
 
     def _update(self, side: Side, updates: list[Update], outcome: PageOutcome) -> None:
         if not updates:
@@ -767,6 +858,17 @@ class PageProcessor:
         if new_bindings:
             inserted = self.store.bindings.insert_many(self.iid, self.flow.name, new_bindings)
             self._write_back_links(links, inserted, outcome)
+            for source_side in (Side.CRM, Side.BOOKS):
+                # A create an earlier run left in flight is settled once its partner is linked.
+                sent = self._in_flight(self.flow.name, source_side.other)
+                settled = [_source(u).id for u, _c, _b in links if u.side is source_side]
+                settled = [sid for sid in settled if sid in sent]
+                if settled:
+                    self.store.in_flight.forget(
+                        self.iid, self.flow.name, source_side.other, settled
+                    )
+                    for sid in settled:
+                        sent.pop(sid, None)
         if changed:
             self.store.bindings.update_many(self.iid, self.flow.name, changed)
 

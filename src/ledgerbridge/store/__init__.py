@@ -16,6 +16,7 @@ from ledgerbridge.store.crypto import SecretBox
 from ledgerbridge.store.cursors import CursorRepository
 from ledgerbridge.store.db import StatementCounter, make_engine, sqlite_url
 from ledgerbridge.store.figures import FiguresOwedRepository
+from ledgerbridge.store.in_flight import InFlightRepository
 from ledgerbridge.store.integrations import IntegrationRepository, IntegrationRow, IntegrationState
 from ledgerbridge.store.migrate import is_current, upgrade
 from ledgerbridge.store.pending import PendingRepository
@@ -40,6 +41,7 @@ class Store:
         self.created = CreatedRepository(engine)
         self.related = RelatedParentsRepository(engine)
         self.figures_owed = FiguresOwedRepository(engine)
+        self.in_flight = InFlightRepository(engine)
         self.tokens = TokenRepository(engine)
         self.users = UsersRepository(engine)
 

@@ -22,6 +22,7 @@ from ledgerbridge.store.tables import (
     checkpoints,
     connections,
     created_records,
+    creates_in_flight,
     cursors,
     figures_owed,
     flows,
@@ -233,7 +234,14 @@ class IntegrationRepository:
             if added:
                 conn.execute(flows.insert(), added)
             if gone:
-                for table in (bindings, cursors, checkpoints, created_records, figures_owed):
+                for table in (
+                    bindings,
+                    cursors,
+                    checkpoints,
+                    created_records,
+                    figures_owed,
+                    creates_in_flight,
+                ):
                     conn.execute(
                         table.delete().where(
                             table.c.integration_id == integration_id, table.c.flow.in_(gone)

@@ -288,3 +288,19 @@ login_failures = sa.Table(
     sa.Column("ip", sa.String(64), nullable=False, index=True),
     sa.Column("at", UTCDateTime(), nullable=False, index=True),
 )
+
+# Creates sent but not yet bound: written before the remote create, removed once its binding
+# is stored. A run that dies in between leaves the next one a note of what it may have made:
+# the source record (so its flow links the new record whatever its duplicate policy) and the
+# match keys it was sent with (so a sibling flow over the same module leaves it alone).
+creates_in_flight = sa.Table(
+    "creates_in_flight",
+    metadata,
+    _integration_id(primary_key=True),
+    sa.Column("flow", sa.String(63), primary_key=True),
+    # The side the record is being created on.
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("source_id", sa.String(255), primary_key=True),
+    sa.Column("sent_keys", JSONDocument, nullable=False),
+    _created_at(),
+)

@@ -56,6 +56,14 @@ def test_an_invoice_goes_to_xero_and_its_payments_come_back(store: Store) -> Non
         written = w.crm_record("Invoices", invoice["id"])
         assert written["Xero_ID"] == xero_id
         assert written["Xero_Invoice_No"] == invoice["Invoice_Number"]
+        # What Xero worked out comes back at once, not when the invoice next changes there.
+        assert written["Xero_Status"] == "DRAFT"
+        assert written["Amount_Paid"] == 0
+        assert written["Amount_Due"] == sent["Total"]
+        settled = w.sync()
+        assert all(
+            set(c) <= {"unchanged"} for s in settled.counts.by_flow.values() for c in s.values()
+        )
 
         w.xero.edit_invoice(xero_id, Status="AUTHORISED")
         w.xero.add_payment(xero_id, 5)

@@ -42,6 +42,10 @@ def test_a_supplier_made_in_xero_is_skipped_with_its_reason_and_a_customer_comes
         assert w.partner("accounts", buyer["id"]) == customer["ContactID"]
         # Made from Xero, it carries its Xero id as a linked account would.
         assert buyer["Xero_ID"] == customer["ContactID"]
+        # And the contact carries the account's id, as one made from the account would.
+        stored = w.xero.get("contacts", customer["ContactID"])
+        assert stored is not None
+        assert stored["ContactNumber"] == buyer["id"]
 
 
 def test_a_bound_contact_keeps_syncing_when_it_becomes_a_supplier(store: Store) -> None:
