@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ledgerbridge.domain.records import Side
+from ledgerbridge.store.db import insert_for
 from ledgerbridge.store.tables import checkpoints, utcnow
 
 
@@ -40,12 +40,7 @@ class CheckpointRepository:
             "position": position,
             "updated_at": utcnow(),
         }
-        dialect = self._engine.dialect.name
-        insert = (
-            postgresql.insert(checkpoints)
-            if dialect == "postgresql"
-            else sqlite.insert(checkpoints)
-        )
+        insert = insert_for(self._engine, checkpoints)
         upsert = insert.values(values).on_conflict_do_update(
             index_elements=[
                 checkpoints.c.integration_id,

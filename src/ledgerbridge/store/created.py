@@ -6,10 +6,10 @@ import builtins
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ledgerbridge.domain.records import Side
+from ledgerbridge.store.db import insert_for
 from ledgerbridge.store.tables import created_records, utcnow
 
 
@@ -31,12 +31,7 @@ class CreatedRepository:
         ]
         if not rows:
             return
-        dialect = self._engine.dialect.name
-        insert = (
-            postgresql.insert(created_records)
-            if dialect == "postgresql"
-            else sqlite.insert(created_records)
-        )
+        insert = insert_for(self._engine, created_records)
         with self._engine.begin() as conn:
             conn.execute(insert.on_conflict_do_nothing(), rows)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ledgerbridge.domain.records import Side
+from ledgerbridge.store.db import insert_for
 from ledgerbridge.store.tables import cursors, utcnow
 
 
@@ -36,8 +36,7 @@ class CursorRepository:
             "position": position,
             "updated_at": utcnow(),
         }
-        dialect = self._engine.dialect.name
-        insert = postgresql.insert(cursors) if dialect == "postgresql" else sqlite.insert(cursors)
+        insert = insert_for(self._engine, cursors)
         upsert = insert.values(values).on_conflict_do_update(
             index_elements=[cursors.c.integration_id, cursors.c.flow, cursors.c.side],
             set_={"position": insert.excluded.position, "updated_at": insert.excluded.updated_at},

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ledgerbridge.store.types import json_dumps
@@ -110,3 +111,10 @@ class StatementCounter:
         tb: TracebackType | None,
     ) -> None:
         event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+
+def insert_for(engine: Engine, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT for ``table`` in ``engine``'s dialect: both take ``on_conflict_do_*``."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ledgerbridge.domain.records import Side
+from ledgerbridge.store.db import insert_for
 from ledgerbridge.store.tables import figures_owed, utcnow
 
 _CHUNK = 500
@@ -41,12 +41,7 @@ class FiguresOwedRepository:
         ]
         if not rows:
             return
-        dialect = self._engine.dialect.name
-        insert = (
-            postgresql.insert(figures_owed)
-            if dialect == "postgresql"
-            else sqlite.insert(figures_owed)
-        )
+        insert = insert_for(self._engine, figures_owed)
         with self._engine.begin() as conn:
             conn.execute(insert.on_conflict_do_nothing(), rows)
 

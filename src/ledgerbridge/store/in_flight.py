@@ -6,10 +6,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ledgerbridge.domain.records import Side
+from ledgerbridge.store.db import insert_for
 from ledgerbridge.store.tables import creates_in_flight, utcnow
 
 _CHUNK = 500
@@ -48,12 +48,7 @@ class InFlightRepository:
         ]
         if not rows:
             return
-        dialect = self._engine.dialect.name
-        insert = (
-            postgresql.insert(creates_in_flight)
-            if dialect == "postgresql"
-            else sqlite.insert(creates_in_flight)
-        )
+        insert = insert_for(self._engine, creates_in_flight)
         stmt = insert.on_conflict_do_update(
             index_elements=["integration_id", "flow", "side", "source_id"],
             set_={

@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ledgerbridge.domain.records import Side
+from ledgerbridge.store.db import insert_for
 from ledgerbridge.store.tables import pending, utcnow
 
 _CHUNK = 500
@@ -43,8 +43,7 @@ class PendingRepository:
             }
             for rid, reason in reasons.items()
         ]
-        dialect = self._engine.dialect.name
-        insert = postgresql.insert(pending) if dialect == "postgresql" else sqlite.insert(pending)
+        insert = insert_for(self._engine, pending)
         stmt = insert.on_conflict_do_update(
             index_elements=[
                 pending.c.integration_id,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from ledgerbridge.store.db import insert_for
 from ledgerbridge.store.tables import related_parents, utcnow
 
 # Ids per IN (...) query: well under every database's parameter limit.
@@ -33,12 +33,7 @@ class RelatedParentsRepository:
             }
             for child, parent in parents.items()
         ]
-        dialect = self._engine.dialect.name
-        insert = (
-            postgresql.insert(related_parents)
-            if dialect == "postgresql"
-            else sqlite.insert(related_parents)
-        )
+        insert = insert_for(self._engine, related_parents)
         statement = insert.on_conflict_do_update(
             index_elements=["integration_id", "relation", "child_id"],
             set_={"parent_id": insert.excluded.parent_id, "updated_at": insert.excluded.updated_at},
